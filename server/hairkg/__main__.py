@@ -1,0 +1,5 @@
+"""Allow ``python -m hairkg``."""
+
+from hairkg.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,102 @@
+"""The ``hairkg`` command: thin subcommands over the library; the only place that exits."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from hairkg import __version__
+from hairkg.errors import HairkgError
+from hairkg.stores import STORES
+
+__all__ = ["main"]
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from hairkg.loading import load_dataset
+    from hairkg.stats import compute_stats, format_stats
+
+    dataset = load_dataset(args.data, store=args.store, infer=not args.no_infer)
+    print(format_stats(compute_stats(dataset), classes="" if args.all_classes else "hkg"))
+    return 0
+
+
+def _cmd_fmt(args: argparse.Namespace) -> int:
+    from hairkg.loading import shipped_sources
+    from hairkg.turtle_format import format_turtle_file
+
+    paths = args.files or [s.path for s in shipped_sources() if s.path.suffix == ".ttl"]
+    unformatted = []
+    for path in paths:
+        canonical = format_turtle_file(path)
+        if path.read_text(encoding="utf-8") != canonical:
+            unformatted.append(path)
+            if not args.check:
+                path.write_text(canonical, encoding="utf-8")
+    verb = "would reformat" if args.check else "reformatted"
+    for path in unformatted:
+        print(f"{verb} {path}")
+    print(f"{len(paths) - len(unformatted)} file(s) already canonical, "
+          f"{len(unformatted)} {verb}")
+    return 1 if args.check and unformatted else 0
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from hairkg.loading import load_dataset
+    from hairkg.queries import find_query, run_select_as_table
+
+    text = find_query(args.query).text
+    dataset = load_dataset(args.data, store=args.store)
+    print(run_select_as_table(dataset, text))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``hairkg`` command."""
+    parser = argparse.ArgumentParser(
+        prog="hairkg",
+        description="Knowledge graph of regenerative hair-loss therapies "
+                    "(evidence only, no medical advice).",
+    )
+    parser.add_argument("--version", action="version", version=f"hairkg {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_data(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--data", nargs="*", type=Path, default=[], metavar="FILE",
+                         help="extra RDF files to load with the shipped graph")
+        sub.add_argument("--store", choices=sorted(STORES), default="oxigraph",
+                         help="store backend (default: oxigraph)")
+
+    stats = commands.add_parser("stats", help="triples per named graph and instances per class")
+    with_data(stats)
+    stats.add_argument("--no-infer", action="store_true", help="skip OWL-RL inference")
+    stats.add_argument("--all-classes", action="store_true",
+                       help="list external classes too, not only hkg: ones")
+    stats.set_defaults(run=_cmd_stats)
+
+    fmt = commands.add_parser("fmt", help="rewrite shipped Turtle files in the canonical layout")
+    fmt.add_argument("files", nargs="*", type=Path, help="files (default: all shipped .ttl)")
+    fmt.add_argument("--check", action="store_true",
+                     help="change nothing; exit 1 if a file is not canonical")
+    fmt.set_defaults(run=_cmd_fmt)
+
+    query = commands.add_parser("query", help="run a SPARQL SELECT (file or competency question)")
+    query.add_argument("query", help="a .rq file, or a competency question name such as cq01")
+    with_data(query)
+    query.set_defaults(run=_cmd_query)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except HairkgError as error:
+        print(f"hairkg: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
