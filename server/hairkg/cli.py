@@ -38,8 +38,7 @@ def _cmd_fmt(args: argparse.Namespace) -> int:
     verb = "would reformat" if args.check else "reformatted"
     for path in unformatted:
         print(f"{verb} {path}")
-    print(f"{len(paths) - len(unformatted)} file(s) already canonical, "
-          f"{len(unformatted)} {verb}")
+    print(f"{len(paths) - len(unformatted)} file(s) already canonical, {len(unformatted)} {verb}")
     return 1 if args.check and unformatted else 0
 
 
@@ -58,28 +57,40 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hairkg",
         description="Knowledge graph of regenerative hair-loss therapies "
-                    "(evidence only, no medical advice).",
+        "(evidence only, no medical advice).",
     )
     parser.add_argument("--version", action="version", version=f"hairkg {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_data(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--data", nargs="*", type=Path, default=[], metavar="FILE",
-                         help="extra RDF files to load with the shipped graph")
-        sub.add_argument("--store", choices=sorted(STORES), default="oxigraph",
-                         help="store backend (default: oxigraph)")
+        sub.add_argument(
+            "--data",
+            nargs="*",
+            type=Path,
+            default=[],
+            metavar="FILE",
+            help="extra RDF files to load with the shipped graph",
+        )
+        sub.add_argument(
+            "--store",
+            choices=sorted(STORES),
+            default="oxigraph",
+            help="store backend (default: oxigraph)",
+        )
 
     stats = commands.add_parser("stats", help="triples per named graph and instances per class")
     with_data(stats)
     stats.add_argument("--no-infer", action="store_true", help="skip OWL-RL inference")
-    stats.add_argument("--all-classes", action="store_true",
-                       help="list external classes too, not only hkg: ones")
+    stats.add_argument(
+        "--all-classes", action="store_true", help="list external classes too, not only hkg: ones"
+    )
     stats.set_defaults(run=_cmd_stats)
 
     fmt = commands.add_parser("fmt", help="rewrite shipped Turtle files in the canonical layout")
     fmt.add_argument("files", nargs="*", type=Path, help="files (default: all shipped .ttl)")
-    fmt.add_argument("--check", action="store_true",
-                     help="change nothing; exit 1 if a file is not canonical")
+    fmt.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 if a file is not canonical"
+    )
     fmt.set_defaults(run=_cmd_fmt)
 
     query = commands.add_parser("query", help="run a SPARQL SELECT (file or competency question)")

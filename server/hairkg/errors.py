@@ -32,8 +32,9 @@ class RdfSyntaxError(HairkgError):
 
     http_status = 400
 
-    def __init__(self, source: str | Path, message: str, line: int | None = None,
-                 column: int | None = None) -> None:
+    def __init__(
+        self, source: str | Path, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
         self.source = str(source)
         self.line = line
         self.column = column

@@ -17,9 +17,19 @@ from rdflib.term import Literal, Node
 __all__ = ["infer"]
 
 _TRIVIAL_CLASSES = frozenset(
-    {OWL.Thing, RDFS.Resource, OWL.NamedIndividual, RDFS.Class, OWL.Class, RDF.Property,
-     OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty, RDFS.Datatype,
-     RDFS.Literal}
+    {
+        OWL.Thing,
+        RDFS.Resource,
+        OWL.NamedIndividual,
+        RDFS.Class,
+        OWL.Class,
+        RDF.Property,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        RDFS.Datatype,
+        RDFS.Literal,
+    }
 )
 _KEPT_PREDICATES = frozenset({RDF.type, RDFS.subClassOf, RDFS.subPropertyOf})
 
@@ -49,5 +59,11 @@ def _is_informative(triple: tuple[Node, Node, Node]) -> bool:
     if predicate in _KEPT_PREDICATES:
         return isinstance(obj, URIRef)
     # owlrl's equality and inverse bookkeeping is not what users query for.
-    return predicate not in (OWL.sameAs, OWL.differentFrom, OWL.equivalentClass,
-                             OWL.equivalentProperty, OWL.inverseOf, OWL.disjointWith)
+    return predicate not in (
+        OWL.sameAs,
+        OWL.differentFrom,
+        OWL.equivalentClass,
+        OWL.equivalentProperty,
+        OWL.inverseOf,
+        OWL.disjointWith,
+    )

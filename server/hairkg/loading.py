@@ -34,10 +34,12 @@ def shipped_sources() -> list[SourceFile]:
     ontology = bundled_dir("ontology")
     data = bundled_dir("data")
     sources = [SourceFile(path, "ontology") for path in sorted(ontology.glob("*.ttl"))]
-    sources += [SourceFile(path, "imports") for path in sorted((ontology / "imports").glob("*.ttl"))]
+    imports = sorted((ontology / "imports").glob("*.ttl"))
+    sources += [SourceFile(path, "imports") for path in imports]
     sources += [SourceFile(path, "data") for path in sorted(data.glob("*.ttl"))]
-    sources += [SourceFile(path, "mappings")
-                for path in sorted((data / "mappings").glob("*.sssom.tsv"))]
+    sources += [
+        SourceFile(path, "mappings") for path in sorted((data / "mappings").glob("*.sssom.tsv"))
+    ]
     return sources
 
 
@@ -47,8 +49,10 @@ Triple = tuple[Node, Node, Node]
 def _read_source(source: SourceFile) -> list[Triple]:
     if source.path.name.endswith(".sssom.tsv"):
         return [(m.subject, m.predicate, m.object) for m in read_sssom(source.path).mappings]
-    return [(from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))
-            for q in read_rdf_file(source.path)]
+    return [
+        (from_ox(q.subject), from_ox(q.predicate), from_ox(q.object))
+        for q in read_rdf_file(source.path)
+    ]
 
 
 def load_dataset(
@@ -78,8 +82,11 @@ def load_dataset(
         quads = read_rdf_file(path, extra_format)
         by_graph: dict[URIRef, list[Triple]] = {}
         for quad in quads:
-            name = (graph_iri("data") if isinstance(quad.graph_name, ox.DefaultGraph)
-                    else URIRef(quad.graph_name.value))
+            name = (
+                graph_iri("data")
+                if isinstance(quad.graph_name, ox.DefaultGraph)
+                else URIRef(quad.graph_name.value)
+            )
             triple = (from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object))
             by_graph.setdefault(name, []).append(triple)
             asserted.append(triple)
@@ -93,4 +100,3 @@ def load_dataset(
 def _add(dataset: Dataset, graph: URIRef, triples: list[Triple]) -> None:
     context = dataset.graph(graph)
     dataset.addN((s, p, o, context) for s, p, o in triples)
-

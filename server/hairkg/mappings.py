@@ -22,8 +22,13 @@ __all__ = ["MAPPING_PREDICATES", "Mapping", "MappingSet", "read_sssom"]
 
 #: The SKOS mapping relations hairkg publishes.
 MAPPING_PREDICATES = frozenset(
-    {"skos:exactMatch", "skos:closeMatch", "skos:broadMatch", "skos:narrowMatch",
-     "skos:relatedMatch"}
+    {
+        "skos:exactMatch",
+        "skos:closeMatch",
+        "skos:broadMatch",
+        "skos:narrowMatch",
+        "skos:relatedMatch",
+    }
 )
 _REQUIRED_COLUMNS = ("subject_id", "predicate_id", "object_id", "mapping_justification")
 _REQUIRED_METADATA = ("curie_map", "mapping_set_id", "license")
@@ -91,8 +96,9 @@ def _read_metadata(path: Path, yaml_lines: list[str]) -> dict[str, Any]:
     return metadata
 
 
-def _read_row(path: Path, line: int, row: dict[str, str | None],
-              converter: curies.Converter) -> Mapping:
+def _read_row(
+    path: Path, line: int, row: dict[str, str | None], converter: curies.Converter
+) -> Mapping:
     values = {key: (row.get(key) or "").strip() for key in _REQUIRED_COLUMNS}
     if None in row:
         raise RdfSyntaxError(path, "row has more cells than the header", line=line)
@@ -101,15 +107,24 @@ def _read_row(path: Path, line: int, row: dict[str, str | None],
             raise RdfSyntaxError(path, f"empty {key}", line=line)
     if values["predicate_id"] not in MAPPING_PREDICATES:
         raise RdfSyntaxError(
-            path, f"predicate {values['predicate_id']!r} is not one of "
-            f"{', '.join(sorted(MAPPING_PREDICATES))}", line=line)
+            path,
+            f"predicate {values['predicate_id']!r} is not one of "
+            f"{', '.join(sorted(MAPPING_PREDICATES))}",
+            line=line,
+        )
     expanded = {}
     for key in ("subject_id", "predicate_id", "object_id"):
         iri = converter.expand(values[key])
         if iri is None:
             raise RdfSyntaxError(
-                path, f"{key} {values[key]!r} uses a prefix not in curie_map", line=line)
+                path, f"{key} {values[key]!r} uses a prefix not in curie_map", line=line
+            )
         expanded[key] = URIRef(iri)
-    return Mapping(subject=expanded["subject_id"], predicate=expanded["predicate_id"],
-                   object=expanded["object_id"], subject_id=values["subject_id"],
-                   object_id=values["object_id"], line=line)
+    return Mapping(
+        subject=expanded["subject_id"],
+        predicate=expanded["predicate_id"],
+        object=expanded["object_id"],
+        subject_id=values["subject_id"],
+        object_id=values["object_id"],
+        line=line,
+    )

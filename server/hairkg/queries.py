@@ -62,7 +62,10 @@ def run_select_as_table(dataset: Dataset, text: str) -> str:
     names = [str(v) for v in result.vars or []]
     lines = ["\t".join(names)]
     for row in result:
-        cells = [] if not isinstance(row, tuple) else [
-            "" if value is None else str(value) for value in row]
+        cells = (
+            []
+            if not isinstance(row, tuple)
+            else ["" if value is None else str(value) for value in row]
+        )
         lines.append("\t".join(cells))
     return "\n".join(lines)

@@ -48,16 +48,26 @@ RDF_FORMATS: dict[str, RdfFormatInfo] = {
         RdfFormatInfo("nt", "application/n-triples", (".nt",), ox.RdfFormat.N_TRIPLES, False),
         RdfFormatInfo("nquads", "application/n-quads", (".nq",), ox.RdfFormat.N_QUADS, True),
         RdfFormatInfo("trig", "application/trig", (".trig",), ox.RdfFormat.TRIG, True),
-        RdfFormatInfo("xml", "application/rdf+xml", (".rdf", ".owl", ".xml"),
-                      ox.RdfFormat.RDF_XML, False),
-        RdfFormatInfo("json-ld", "application/ld+json", (".jsonld", ".json"),
-                      ox.RdfFormat.JSON_LD, True),
+        RdfFormatInfo(
+            "xml", "application/rdf+xml", (".rdf", ".owl", ".xml"), ox.RdfFormat.RDF_XML, False
+        ),
+        RdfFormatInfo(
+            "json-ld", "application/ld+json", (".jsonld", ".json"), ox.RdfFormat.JSON_LD, True
+        ),
     )
 }
 
-_FORMAT_ALIASES = {"ttl": "turtle", "ntriples": "nt", "n-triples": "nt", "nq": "nquads",
-                   "n-quads": "nquads", "rdfxml": "xml", "rdf/xml": "xml", "owl": "xml",
-                   "jsonld": "json-ld"}
+_FORMAT_ALIASES = {
+    "ttl": "turtle",
+    "ntriples": "nt",
+    "n-triples": "nt",
+    "nq": "nquads",
+    "n-quads": "nquads",
+    "rdfxml": "xml",
+    "rdf/xml": "xml",
+    "owl": "xml",
+    "jsonld": "json-ld",
+}
 
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _LINE_IN_MESSAGE = re.compile(r"\s*\(line \d+\)\s*$")
@@ -83,8 +93,9 @@ def format_for_path(path: Path, explicit: str | None = None) -> RdfFormatInfo:
     )
 
 
-def parse_rdf(data: bytes, fmt: RdfFormatInfo, source: str,
-              base_iri: str | None = None) -> list[ox.Quad]:
+def parse_rdf(
+    data: bytes, fmt: RdfFormatInfo, source: str, base_iri: str | None = None
+) -> list[ox.Quad]:
     """Parse ``data`` completely, or raise :class:`RdfSyntaxError` naming ``source``."""
     if fmt.oxigraph == ox.RdfFormat.RDF_XML and _ENTITY_DECLARATION.search(data):
         raise UnsafeInputError(
@@ -106,8 +117,9 @@ def _raise_syntax(error: SyntaxError, source: str) -> list[ox.Quad]:
     raise RdfSyntaxError(source, message, line=error.lineno, column=error.offset) from None
 
 
-def read_rdf_file(path: Path, fmt: str | None = None,
-                  max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[ox.Quad]:
+def read_rdf_file(
+    path: Path, fmt: str | None = None, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> list[ox.Quad]:
     """Read every quad of the RDF file ``path``; triples come back in the default graph."""
     info = format_for_path(path, fmt)
     try:

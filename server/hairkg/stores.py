@@ -1,4 +1,4 @@
-"""Store backends by name: each makes an empty rdflib ``Dataset`` whose default graph is the union."""
+"""Store backends by name; each makes an empty rdflib ``Dataset`` (default graph = union)."""
 
 from __future__ import annotations
 

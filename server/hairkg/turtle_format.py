@@ -43,8 +43,9 @@ def format_turtle_file(path: Path) -> str:
     )
     for node in graph.all_nodes():
         if isinstance(node, BNode):
-            raise RdfSyntaxError(path, "blank nodes are not allowed in shipped files; "
-                                 "give the node an IRI")
+            raise RdfSyntaxError(
+                path, "blank nodes are not allowed in shipped files; give the node an IRI"
+            )
     return format_graph(graph, prefixes)
 
 
@@ -56,9 +57,12 @@ def format_graph(graph: Graph, prefixes: dict[str, str]) -> str:
         if isinstance(term, URIRef):
             text = str(term)
             for prefix, namespace in by_length:
-                local = text[len(namespace):]
-                if text.startswith(namespace) and re.fullmatch(r"[A-Za-z0-9_][\w.-]*", local) \
-                        and not local.endswith("."):
+                local = text[len(namespace) :]
+                if (
+                    text.startswith(namespace)
+                    and re.fullmatch(r"[A-Za-z0-9_][\w.-]*", local)
+                    and not local.endswith(".")
+                ):
                     return f"{prefix}:{local}"
             return f"<{text}>"
         if isinstance(term, Literal):
@@ -75,12 +79,22 @@ def format_graph(graph: Graph, prefixes: dict[str, str]) -> str:
             return ""
         return types[0] if types else "~untyped"
 
-    used = {name(t).split(":", 1)[0] for s, p, o in graph for t in (s, p, o)
-            if isinstance(t, URIRef) and not name(t).startswith("<")}
-    used |= {name(o.datatype).split(":", 1)[0] for o in graph.objects()
-             if isinstance(o, Literal) and o.datatype is not None}
-    out = [f"@prefix {prefix}: <{namespace}> ." for prefix, namespace in sorted(prefixes.items())
-           if prefix in used]
+    used = {
+        name(t).split(":", 1)[0]
+        for s, p, o in graph
+        for t in (s, p, o)
+        if isinstance(t, URIRef) and not name(t).startswith("<")
+    }
+    used |= {
+        name(o.datatype).split(":", 1)[0]
+        for o in graph.objects()
+        if isinstance(o, Literal) and o.datatype is not None
+    }
+    out = [
+        f"@prefix {prefix}: <{namespace}> ."
+        for prefix, namespace in sorted(prefixes.items())
+        if prefix in used
+    ]
     current = None
     for subject in sorted(blocks, key=lambda s: (section(s), name(s))):
         if section(subject) != current:
@@ -92,9 +106,8 @@ def format_graph(graph: Graph, prefixes: dict[str, str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _block(subject: Node, predicates: dict[Node, list[Node]],
-           render: Callable[[Node], str]) -> str:
-    ordered = [p for p in _FIRST_PREDICATES if p in predicates]
+def _block(subject: Node, predicates: dict[Node, list[Node]], render: Callable[[Node], str]) -> str:
+    ordered: list[Node] = [p for p in _FIRST_PREDICATES if p in predicates]
     ordered += sorted((p for p in predicates if p not in _FIRST_PREDICATES), key=render)
     parts = []
     for predicate in ordered:
@@ -109,8 +122,13 @@ def _literal(term: Literal, name: Callable[[Node], str]) -> str:
     lexical = str(term)
     if term.datatype in _BARE_DATATYPES and _BARE_DATATYPES[term.datatype].match(lexical):
         return lexical
-    escaped = (lexical.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-               .replace("\r", "\\r").replace("\t", "\\t"))
+    escaped = (
+        lexical.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
     text = f'"{escaped}"'
     if term.language:
         return f"{text}@{term.language}"
