@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from hairkg import __version__
 from hairkg.errors import HairkgError
@@ -52,6 +53,32 @@ def _cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from hairkg.loading import load_dataset, shipped_sources
+    from hairkg.report import render_json, render_text
+    from hairkg.validation import load_shapes, validate_graph, validation_graph
+
+    dataset = load_dataset(args.files, store="memory", infer=False,
+                           extra_format=args.input_format)
+    data = validation_graph(dataset, extra_graphs=_extra_graphs(dataset))
+    outcome = validate_graph(data, load_shapes(), engine=args.engine,
+                             sources=[s.path for s in shipped_sources()] + list(args.files))
+    if args.format == "json":
+        print(render_json(outcome, strict=args.strict))
+    elif args.format == "turtle":
+        print(outcome.report.serialize(format="turtle"))
+    else:
+        print(render_text(outcome, strict=args.strict))
+    return 0 if outcome.conforms(strict=args.strict) else 1
+
+
+def _extra_graphs(dataset: Any) -> list[Any]:
+    from hairkg.namespaces import GRAPHS, graph_iri
+
+    known = {graph_iri(name) for name in GRAPHS}
+    return [c.identifier for c in dataset.contexts() if c.identifier not in known]
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``hairkg`` command."""
     parser = argparse.ArgumentParser(
@@ -92,6 +119,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="change nothing; exit 1 if a file is not canonical"
     )
     fmt.set_defaults(run=_cmd_fmt)
+
+    validate = commands.add_parser(
+        "validate", help="check the shipped graph (plus FILEs) against the SHACL shapes",
+        description="Validate the shipped graph, or the shipped graph plus the given files, "
+        "against the SHACL shapes. Exit 0 when it conforms (warnings allowed unless --strict), "
+        "1 on violations, 2 on usage or parse errors.")
+    validate.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                          help="RDF files to add (Turtle, N-Triples, N-Quads, TriG, RDF/XML, "
+                          "JSON-LD; syntax from the extension)")
+    validate.add_argument("--input-format", metavar="SYNTAX",
+                          help="syntax of FILEs when the extension does not tell it "
+                          "(turtle, nt, nquads, trig, xml, json-ld)")
+    validate.add_argument("--format", choices=("text", "json", "turtle"), default="text",
+                          help="report for people (text, default) or machines (json, or the "
+                          "standard sh:ValidationReport in turtle)")
+    validate.add_argument("--engine", choices=("pyshacl", "turbo"), default="pyshacl",
+                          help="SHACL engine (default: pyshacl)")
+    validate.add_argument("--strict", action="store_true", help="warnings fail too")
+    validate.set_defaults(run=_cmd_validate)
 
     query = commands.add_parser("query", help="run a SPARQL SELECT (file or competency question)")
     query.add_argument("query", help="a .rq file, or a competency question name such as cq01")

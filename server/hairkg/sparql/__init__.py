@@ -1,0 +1,1 @@
+"""SPARQL machinery independent of the web layer: query checks, formats, engines."""
