@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,11 +59,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from hairkg.report import render_json, render_text
     from hairkg.validation import load_shapes, validate_graph, validation_graph
 
-    dataset = load_dataset(args.files, store="memory", infer=False,
-                           extra_format=args.input_format)
+    dataset = load_dataset(args.files, store="memory", infer=False, extra_format=args.input_format)
     data = validation_graph(dataset, extra_graphs=_extra_graphs(dataset))
-    outcome = validate_graph(data, load_shapes(), engine=args.engine,
-                             sources=[s.path for s in shipped_sources()] + list(args.files))
+    outcome = validate_graph(
+        data,
+        load_shapes(),
+        engine=args.engine,
+        sources=[s.path for s in shipped_sources()] + list(args.files),
+    )
     if args.format == "json":
         print(render_json(outcome, strict=args.strict))
     elif args.format == "turtle":
@@ -77,6 +81,24 @@ def _extra_graphs(dataset: Any) -> list[Any]:
 
     known = {graph_iri(name) for name in GRAPHS}
     return [c.identifier for c in dataset.contexts() if c.identifier not in known]
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from hairkg.web.serve import serve
+
+    serve(
+        args.host,
+        args.port,
+        workers=args.workers,
+        data=args.data,
+        store=args.store,
+        validate=not args.no_validate,
+    )
+    return 0
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"HAIRKG_{name}", default)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,6 +127,46 @@ def build_parser() -> argparse.ArgumentParser:
             help="store backend (default: oxigraph)",
         )
 
+    serve = commands.add_parser(
+        "serve",
+        help="start the SPARQL endpoint and query UI (production WSGI server)",
+        description="Validate the graph and serve it: a SPARQL 1.1 endpoint at /sparql and a "
+        "query editor at /. Every option can also be set with a HAIRKG_* environment variable "
+        "(HAIRKG_HOST, HAIRKG_PORT, HAIRKG_WORKERS, HAIRKG_STORE, HAIRKG_QUERY_TIMEOUT, "
+        "HAIRKG_QUERY_MEMORY_MB, HAIRKG_ROW_LIMIT).",
+    )
+    serve.add_argument("--host", default=_env("HOST", "127.0.0.1"))
+    serve.add_argument(
+        "--port", type=int, default=int(_env("PORT", "8000")), help="TCP port (0 picks a free one)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(_env("WORKERS", "2")),
+        help="query worker processes (default 2)",
+    )
+    serve.add_argument(
+        "--data",
+        nargs="*",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="extra RDF files; TriG/N-Quads keep their named graphs",
+    )
+    serve.add_argument(
+        "--store",
+        choices=sorted(STORES),
+        default=_env("STORE", "oxigraph"),
+        help="query engine (default: oxigraph)",
+    )
+    serve.add_argument(
+        "--no-validate",
+        action="store_true",
+        default=_env("NO_VALIDATE", "") not in ("", "0", "false"),
+        help="serve without checking the shapes first",
+    )
+    serve.set_defaults(run=_cmd_serve)
+
     stats = commands.add_parser("stats", help="triples per named graph and instances per class")
     with_data(stats)
     stats.add_argument("--no-infer", action="store_true", help="skip OWL-RL inference")
@@ -121,21 +183,39 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.set_defaults(run=_cmd_fmt)
 
     validate = commands.add_parser(
-        "validate", help="check the shipped graph (plus FILEs) against the SHACL shapes",
+        "validate",
+        help="check the shipped graph (plus FILEs) against the SHACL shapes",
         description="Validate the shipped graph, or the shipped graph plus the given files, "
         "against the SHACL shapes. Exit 0 when it conforms (warnings allowed unless --strict), "
-        "1 on violations, 2 on usage or parse errors.")
-    validate.add_argument("files", nargs="*", type=Path, metavar="FILE",
-                          help="RDF files to add (Turtle, N-Triples, N-Quads, TriG, RDF/XML, "
-                          "JSON-LD; syntax from the extension)")
-    validate.add_argument("--input-format", metavar="SYNTAX",
-                          help="syntax of FILEs when the extension does not tell it "
-                          "(turtle, nt, nquads, trig, xml, json-ld)")
-    validate.add_argument("--format", choices=("text", "json", "turtle"), default="text",
-                          help="report for people (text, default) or machines (json, or the "
-                          "standard sh:ValidationReport in turtle)")
-    validate.add_argument("--engine", choices=("pyshacl", "turbo"), default="pyshacl",
-                          help="SHACL engine (default: pyshacl)")
+        "1 on violations, 2 on usage or parse errors.",
+    )
+    validate.add_argument(
+        "files",
+        nargs="*",
+        type=Path,
+        metavar="FILE",
+        help="RDF files to add (Turtle, N-Triples, N-Quads, TriG, RDF/XML, "
+        "JSON-LD; syntax from the extension)",
+    )
+    validate.add_argument(
+        "--input-format",
+        metavar="SYNTAX",
+        help="syntax of FILEs when the extension does not tell it "
+        "(turtle, nt, nquads, trig, xml, json-ld)",
+    )
+    validate.add_argument(
+        "--format",
+        choices=("text", "json", "turtle"),
+        default="text",
+        help="report for people (text, default) or machines (json, or the "
+        "standard sh:ValidationReport in turtle)",
+    )
+    validate.add_argument(
+        "--engine",
+        choices=("pyshacl", "turbo"),
+        default="pyshacl",
+        help="SHACL engine (default: pyshacl)",
+    )
     validate.add_argument("--strict", action="store_true", help="warnings fail too")
     validate.set_defaults(run=_cmd_validate)
 

@@ -74,12 +74,15 @@ def load_dataset(
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace)
     asserted: list[Triple] = []
+    inputs: list[bytes] = []
     for source in shipped_sources() if sources is None else sources:
+        inputs.append(source.path.read_bytes())
         triples = _read_source(source)
         _add(dataset, graph_iri(source.graph), triples)
         asserted.extend(triples)
     for path in extra_files:
         quads = read_rdf_file(path, extra_format)
+        inputs.append(path.read_bytes())
         by_graph: dict[URIRef, list[Triple]] = {}
         for quad in quads:
             name = (
@@ -93,7 +96,7 @@ def load_dataset(
         for name, triples in by_graph.items():
             _add(dataset, name, triples)
     if infer:
-        _add(dataset, graph_iri("inferred"), list(inference.infer(asserted)))
+        _add(dataset, graph_iri("inferred"), list(inference.infer_cached(asserted, inputs)))
     return dataset
 
 

@@ -25,23 +25,28 @@ def render_text(outcome: ValidationOutcome, *, strict: bool = False) -> str:
                 lines.append(f"    path:  {result.path}")
             if result.value is not None:
                 lines.append(f"    value: {result.value}")
-            lines.append(f"    shape: {result.shape} "
-                         f"({str(result.component).rsplit('#', 1)[-1]})")
+            lines.append(f"    shape: {result.shape} ({str(result.component).rsplit('#', 1)[-1]})")
             if result.location:
                 lines.append(f"    at:    {result.location}")
         lines.append("")
     verdict = "conforms" if outcome.conforms(strict=strict) else "does NOT conform"
     counts = outcome.counts
-    lines.append(f"{verdict}: {counts['Violation']} violation(s), {counts['Warning']} "
-                 f"warning(s), {counts['Info']} info (engine: {outcome.engine})")
+    lines.append(
+        f"{verdict}: {counts['Violation']} violation(s), {counts['Warning']} "
+        f"warning(s), {counts['Info']} info (engine: {outcome.engine})"
+    )
     return "\n".join(lines)
 
 
 def render_json(outcome: ValidationOutcome, *, strict: bool = False) -> str:
     """The outcome as a JSON document."""
-    return json.dumps({
-        "conforms": outcome.conforms(strict=strict),
-        "engine": outcome.engine,
-        "counts": outcome.counts,
-        "results": [result.as_json() for result in outcome.results],
-    }, indent=2, ensure_ascii=False)
+    return json.dumps(
+        {
+            "conforms": outcome.conforms(strict=strict),
+            "engine": outcome.engine,
+            "counts": outcome.counts,
+            "results": [result.as_json() for result in outcome.results],
+        },
+        indent=2,
+        ensure_ascii=False,
+    )

@@ -28,8 +28,8 @@ __all__ = [
     "ValidationOutcome",
     "ValidationResult",
     "load_shapes",
-    "validation_graph",
     "validate_graph",
+    "validation_graph",
 ]
 
 #: The graphs validated: everything asserted (inferences are recomputed by the shapes' needs).
@@ -45,8 +45,14 @@ def _pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
     import pyshacl
 
     conforms, report, _ = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
-        allow_infos=True, do_owl_imports=False)
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
+        do_owl_imports=False,
+    )
     assert isinstance(report, Graph)
     return bool(conforms), report
 
@@ -55,8 +61,14 @@ def _turbo(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
     import pyshacl_turbo
 
     conforms, report, _ = pyshacl_turbo.validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
-        allow_infos=True, do_owl_imports=False)
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
+        do_owl_imports=False,
+    )
     assert isinstance(report, Graph)
     return bool(conforms), report
 
@@ -109,7 +121,8 @@ class ValidationOutcome:
     def __post_init__(self) -> None:
         for severity in ("Violation", "Warning", "Info"):
             self.counts[severity] = sum(
-                1 for r in self.results if str(r.severity).endswith(severity))
+                1 for r in self.results if str(r.severity).endswith(severity)
+            )
 
     def conforms(self, *, strict: bool = False) -> bool:
         """No violations (and with ``strict`` no warnings either)."""
@@ -141,14 +154,16 @@ def validation_graph(dataset: Dataset, extra_graphs: Sequence[URIRef] = ()) -> G
     return graph
 
 
-def validate_graph(data: Graph, shapes: Graph, *, engine: str = "pyshacl",
-                   sources: Sequence[Path] = ()) -> ValidationOutcome:
+def validate_graph(
+    data: Graph, shapes: Graph, *, engine: str = "pyshacl", sources: Sequence[Path] = ()
+) -> ValidationOutcome:
     """Validate ``data`` against ``shapes``; ``sources`` are searched for file:line locations."""
     try:
         run = ENGINES[engine]
     except KeyError:
         raise HairkgError(
-            f"unknown engine {engine!r}; choose one of {', '.join(sorted(ENGINES))}") from None
+            f"unknown engine {engine!r}; choose one of {', '.join(sorted(ENGINES))}"
+        ) from None
     conforms_flag, report = run(data, shapes)
     del conforms_flag  # recomputed from the results, so warnings never fail a run by accident
     locator = _Locator(tuple(sources), data)
@@ -161,17 +176,19 @@ def validate_graph(data: Graph, shapes: Graph, *, engine: str = "pyshacl",
         label = data.value(focus, RDFS.label) if not isinstance(focus, Literal) else None
         message = report.value(node, SH.resultMessage)
         severity = report.value(node, SH.resultSeverity)
-        results.append(ValidationResult(
-            focus=focus,
-            focus_label=None if label is None else str(label),
-            path=None if isinstance(path, BNode) else path,
-            value=value,
-            message="" if message is None else str(message),
-            severity=URIRef(str(severity)),
-            shape=report.value(node, SH.sourceShape) or BNode(),
-            component=URIRef(str(report.value(node, SH.sourceConstraintComponent))),
-            location=locator.find(focus, path),
-        ))
+        results.append(
+            ValidationResult(
+                focus=focus,
+                focus_label=None if label is None else str(label),
+                path=None if isinstance(path, BNode) else path,
+                value=value,
+                message="" if message is None else str(message),
+                severity=URIRef(str(severity)),
+                shape=report.value(node, SH.sourceShape) or BNode(),
+                component=URIRef(str(report.value(node, SH.sourceConstraintComponent))),
+                location=locator.find(focus, path),
+            )
+        )
     results.sort(key=lambda r: (SEVERITY_ORDER.get(r.severity, 3), str(r.focus), str(r.path)))
     return ValidationOutcome(results=results, report=report, engine=engine)
 
@@ -197,7 +214,7 @@ class _Locator:
 
     @staticmethod
     def _inside_block(lines: tuple[str, ...], start: int, path_names: tuple[str, ...]) -> int:
-        for offset, line in enumerate(lines[start - 1:], start=start):
+        for offset, line in enumerate(lines[start - 1 :], start=start):
             stripped = line.strip()
             if path_names and any(stripped.startswith(n + " ") for n in path_names):
                 return offset

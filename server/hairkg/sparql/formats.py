@@ -38,16 +38,24 @@ class ResultFormat:
         return self.media_type
 
 
-_CHARSET_TYPES = {"application/sparql-results+json", "application/sparql-results+xml",
-                  "application/ld+json", "application/n-triples", "application/n-quads",
-                  "application/trig", "application/rdf+xml"}
+_CHARSET_TYPES = {
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "application/ld+json",
+    "application/n-triples",
+    "application/n-quads",
+    "application/trig",
+    "application/rdf+xml",
+}
 
 #: SELECT / ASK result formats, preferred first.
 SOLUTION_FORMATS: tuple[ResultFormat, ...] = (
-    ResultFormat("json", "application/sparql-results+json", "solutions",
-                 ("application/json", "srj")),
-    ResultFormat("xml", "application/sparql-results+xml", "solutions",
-                 ("application/xml", "text/xml", "srx")),
+    ResultFormat(
+        "json", "application/sparql-results+json", "solutions", ("application/json", "srj")
+    ),
+    ResultFormat(
+        "xml", "application/sparql-results+xml", "solutions", ("application/xml", "text/xml", "srx")
+    ),
     ResultFormat("csv", "text/csv", "solutions"),
     ResultFormat("tsv", "text/tab-separated-values", "solutions", ("tab-separated-values",)),
 )
@@ -56,8 +64,9 @@ GRAPH_FORMATS: tuple[ResultFormat, ...] = (
     ResultFormat("turtle", "text/turtle", "graph", ("ttl", "application/x-turtle")),
     ResultFormat("ntriples", "application/n-triples", "graph", ("nt", "text/plain")),
     ResultFormat("jsonld", "application/ld+json", "graph", ("json-ld", "application/json")),
-    ResultFormat("rdfxml", "application/rdf+xml", "graph",
-                 ("rdf", "xml", "application/xml", "text/xml")),
+    ResultFormat(
+        "rdfxml", "application/rdf+xml", "graph", ("rdf", "xml", "application/xml", "text/xml")
+    ),
     ResultFormat("trig", "application/trig", "graph"),
     ResultFormat("nquads", "application/n-quads", "graph", ("nq",)),
 )
@@ -93,8 +102,9 @@ def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
     return entries
 
 
-def _match_quality(entries: list[tuple[str, float, int]],
-                   fmt: ResultFormat) -> tuple[float, int, int]:
+def _match_quality(
+    entries: list[tuple[str, float, int]], fmt: ResultFormat
+) -> tuple[float, int, int]:
     """Return (q, specificity, -position) of the most specific range matching ``fmt``."""
     best: tuple[float, int, int] | None = None
     major = fmt.media_type.split("/", 1)[0]
@@ -114,8 +124,9 @@ def _match_quality(entries: list[tuple[str, float, int]],
     return best if best is not None else (0.0, -1, 0)
 
 
-def negotiate(accept: str | None, kind: ResultKind,
-              format_param: str | None = None) -> ResultFormat | None:
+def negotiate(
+    accept: str | None, kind: ResultKind, format_param: str | None = None
+) -> ResultFormat | None:
     """Pick the result format for ``kind``; ``None`` means 406 Not Acceptable.
 
     A ``format=`` parameter (short name or media type, as Fuseki and Virtuoso accept) wins

@@ -1,0 +1,285 @@
+"""Query execution behind the endpoint: requests and responses as plain data, and executors.
+
+An executor owns one copy of the dataset and turns a :class:`QueryRequest` into a
+:class:`QueryResponse` (status, media type, body). Nothing outside this module and the
+worker pool sees an engine's own types, so a remote SPARQL store can later implement the
+same two methods.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from hairkg.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS
+from hairkg.sparql.results import Term, write_boolean, write_solutions
+
+__all__ = [
+    "EXECUTORS",
+    "Executor",
+    "OxigraphExecutor",
+    "QueryRequest",
+    "QueryResponse",
+    "RdflibExecutor",
+]
+
+_MEDIA = {f.name: f.content_type for f in SOLUTION_FORMATS + GRAPH_FORMATS}
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """Everything an executor needs; the formats were negotiated by the web layer."""
+
+    query: str
+    base_iri: str | None = None
+    default_graphs: tuple[str, ...] | None = None  # None: the protocol gave no dataset
+    named_graphs: tuple[str, ...] | None = None
+    solutions_format: str | None = "json"  # None: the client accepts no solutions format
+    graph_format: str | None = "turtle"
+    row_limit: int = 10_000
+    uses_from: bool = False  # the query has FROM / FROM NAMED clauses
+    prefixes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class QueryResponse:
+    """An HTTP-shaped answer: status, content type, body and any extra headers."""
+
+    status: int
+    content_type: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def error(cls, status: int, message: str) -> QueryResponse:
+        """A plain-text error response."""
+        return cls(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode())
+
+
+class Executor(Protocol):
+    """Runs queries over one dataset."""
+
+    def execute(self, request: QueryRequest) -> QueryResponse:
+        """Answer ``request``."""
+        ...
+
+
+def _not_acceptable(kind: str) -> QueryResponse:
+    offered = SOLUTION_FORMATS if kind == "solutions" else GRAPH_FORMATS
+    return QueryResponse.error(
+        406,
+        f"no acceptable format for {kind} results; this endpoint offers "
+        + ", ".join(f.media_type for f in offered),
+    )
+
+
+def _capped(rows: Iterator[Any], limit: int) -> tuple[list[Any], bool]:
+    taken = list(itertools.islice(rows, limit + 1))
+    return taken[:limit], len(taken) > limit
+
+
+def _truncation_headers(truncated: bool, limit: int) -> dict[str, str]:
+    if not truncated:
+        return {}
+    return {
+        "Hairkg-Result-Truncated": f"true; limit={limit}",
+        "Warning": f'199 hairkg "result truncated to {limit} rows; add LIMIT/OFFSET"',
+    }
+
+
+class OxigraphExecutor:
+    """Executes with Oxigraph in memory: the default, fastest backend."""
+
+    def __init__(self, nquads: Path) -> None:
+        import pyoxigraph as ox
+
+        self._ox = ox
+        self.store = ox.Store()
+        self.store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
+
+    def _term(self, term: Any) -> Term:
+        ox = self._ox
+        if isinstance(term, ox.NamedNode):
+            return ("uri", term.value)
+        if isinstance(term, ox.BlankNode):
+            return ("bnode", term.value)
+        if isinstance(term, ox.Literal):
+            return ("literal", term.value, term.language or "", term.datatype.value)
+        raise TypeError("RDF-star triple terms are not supported in results")
+
+    def execute(self, request: QueryRequest) -> QueryResponse:
+        ox = self._ox
+        kwargs: dict[str, Any] = {"base_iri": request.base_iri}
+        if request.default_graphs is not None or request.named_graphs is not None:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs or ()]
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs or ()]
+        elif not request.uses_from:
+            kwargs["use_default_graph_as_union"] = True
+        try:
+            result = self.store.query(request.query, **kwargs)
+        except SyntaxError as error:
+            return QueryResponse.error(400, f"SPARQL syntax error: {error}")
+        except (ValueError, OSError) as error:
+            return QueryResponse.error(400, f"query error: {error}")
+        if isinstance(result, ox.QueryBoolean):
+            if request.solutions_format is None:
+                return _not_acceptable("solutions")
+            fmt = request.solutions_format
+            return QueryResponse(200, _MEDIA[fmt], write_boolean(bool(result), fmt))
+        if isinstance(result, ox.QuerySolutions):
+            if request.solutions_format is None:
+                return _not_acceptable("solutions")
+            names = [v.value for v in result.variables]
+            rows, truncated = _capped(
+                (
+                    [None if s[i] is None else self._term(s[i]) for i in range(len(names))]
+                    for s in result
+                ),
+                request.row_limit,
+            )
+            fmt = request.solutions_format
+            return QueryResponse(
+                200,
+                _MEDIA[fmt],
+                write_solutions(names, rows, fmt),
+                _truncation_headers(truncated, request.row_limit),
+            )
+        if request.graph_format is None:
+            return _not_acceptable("graph")
+        triples, truncated = _capped(iter(result), request.row_limit)  # type: ignore[arg-type]
+        body = self._serialize_triples(triples, request.graph_format, dict(request.prefixes))
+        return QueryResponse(
+            200,
+            _MEDIA[request.graph_format],
+            body,
+            _truncation_headers(truncated, request.row_limit),
+        )
+
+    def _serialize_triples(
+        self, triples: Sequence[Any], fmt: str, prefixes: dict[str, str]
+    ) -> bytes:
+        ox = self._ox
+        rdf_format = {
+            "turtle": ox.RdfFormat.TURTLE,
+            "ntriples": ox.RdfFormat.N_TRIPLES,
+            "jsonld": ox.RdfFormat.JSON_LD,
+            "rdfxml": ox.RdfFormat.RDF_XML,
+            "trig": ox.RdfFormat.TRIG,
+            "nquads": ox.RdfFormat.N_QUADS,
+        }[fmt]
+        if rdf_format in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+            items: Sequence[Any] = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+        else:
+            items = triples
+        use_prefixes = rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
+        data = ox.serialize(items, format=rdf_format, prefixes=prefixes if use_prefixes else None)
+        assert isinstance(data, bytes)
+        return data
+
+
+class RdflibExecutor:
+    """Executes with rdflib's own SPARQL engine over its memory store (``--store memory``)."""
+
+    def __init__(self, nquads: Path) -> None:
+        from rdflib import Dataset
+
+        self.dataset = Dataset(default_union=True)
+        self.dataset.parse(str(nquads), format="nquads")
+
+    @staticmethod
+    def _term(term: Any) -> Term:
+        from rdflib import BNode, Literal, URIRef
+
+        if isinstance(term, URIRef):
+            return ("uri", str(term))
+        if isinstance(term, BNode):
+            return ("bnode", str(term))
+        if isinstance(term, Literal):
+            datatype = (
+                str(term.datatype)
+                if term.datatype
+                else ("" if term.language else "http://www.w3.org/2001/XMLSchema#string")
+            )
+            return ("literal", str(term), term.language or "", datatype)
+        raise TypeError(f"unsupported term {term!r}")
+
+    def execute(self, request: QueryRequest) -> QueryResponse:
+        from pyparsing import ParseException
+        from rdflib import Graph, URIRef
+        from rdflib.plugins.sparql import prepareQuery
+
+        try:
+            prepared = prepareQuery(request.query, base=request.base_iri)
+        except ParseException as error:
+            return QueryResponse.error(
+                400, f"SPARQL syntax error at line {error.lineno}, column {error.col}: {error}"
+            )
+        except Exception as error:  # rdflib raises assorted exceptions for bad queries
+            return QueryResponse.error(400, f"query error: {error}")
+        try:
+            if request.default_graphs is not None or request.named_graphs is not None:
+                view = Graph()
+                for name in request.default_graphs or ():
+                    for triple in self.dataset.graph(URIRef(name)):
+                        view.add(triple)
+                result = view.query(prepared)
+            else:
+                result = self.dataset.query(prepared)
+        except Exception as error:  # evaluation errors are the query's fault, not ours
+            return QueryResponse.error(400, f"query error: {error}")
+        if result.type == "ASK":
+            if request.solutions_format is None:
+                return _not_acceptable("solutions")
+            fmt = request.solutions_format
+            return QueryResponse(200, _MEDIA[fmt], write_boolean(bool(result.askAnswer), fmt))
+        if result.type == "SELECT":
+            if request.solutions_format is None:
+                return _not_acceptable("solutions")
+            names = [str(v) for v in result.vars or []]
+            rows, truncated = _capped(
+                (
+                    [None if v is None else self._term(v) for v in row]  # type: ignore[union-attr]
+                    for row in result
+                ),
+                request.row_limit,
+            )
+            fmt = request.solutions_format
+            return QueryResponse(
+                200,
+                _MEDIA[fmt],
+                write_solutions(names, rows, fmt),
+                _truncation_headers(truncated, request.row_limit),
+            )
+        if request.graph_format is None:
+            return _not_acceptable("graph")
+        graph = Graph()
+        for prefix, namespace in request.prefixes:
+            graph.bind(prefix, namespace)
+        triples, truncated = _capped(iter(result), request.row_limit)
+        for triple in triples:
+            graph.add(triple)
+        rdflib_format = {
+            "turtle": "turtle",
+            "ntriples": "nt",
+            "jsonld": "json-ld",
+            "rdfxml": "xml",
+            "trig": "trig",
+            "nquads": "nquads",
+        }[request.graph_format]
+        body = graph.serialize(format=rdflib_format, encoding="utf-8")
+        return QueryResponse(
+            200,
+            _MEDIA[request.graph_format],
+            body,
+            _truncation_headers(truncated, request.row_limit),
+        )
+
+
+#: Executors by store name, as ``hairkg serve --store`` offers them.
+EXECUTORS: dict[str, type[OxigraphExecutor] | type[RdflibExecutor]] = {
+    "oxigraph": OxigraphExecutor,
+    "memory": RdflibExecutor,
+}

@@ -1,0 +1,187 @@
+"""Query worker processes: time limit, memory bound, and isolation from crashes.
+
+Each worker is a separate process holding its own copy of the dataset. A query that runs past
+the time limit gets its worker killed (the CPU really is freed) and replaced; a worker that
+dies (memory limit reached, or an engine crash) fails only the request it was running. The
+other workers keep answering throughout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import queue
+import resource
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from hairkg.sparql.engine import EXECUTORS, QueryRequest, QueryResponse
+
+__all__ = ["PoolSettings", "WorkerPool"]
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    """Limits of the worker pool (all configurable through ``HAIRKG_*`` settings)."""
+
+    workers: int = 2
+    timeout: float = 10.0  # seconds a query may run
+    memory_limit_mb: int = 1024  # address-space growth allowed per worker, on top of its data
+    queue_timeout: float = 30.0  # seconds a request may wait for a free worker
+
+
+def _worker_main(conn: Connection, store: str, nquads: str, memory_limit_mb: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
+    executor = EXECUTORS[store](Path(nquads))
+    if memory_limit_mb > 0:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            current = int(statm.read().split()[0]) * resource.getpagesize()
+        limit = current + memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    conn.send("ready")
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            response = executor.execute(request)
+        except MemoryError:
+            response = QueryResponse.error(
+                503,
+                f"query stopped: it needed more than the {memory_limit_mb} MiB a query "
+                "may use; add LIMIT or narrow the pattern",
+            )
+        except Exception as error:  # never let one query end the worker's loop
+            response = QueryResponse.error(500, f"internal error while answering: {error}")
+        try:
+            conn.send(response)
+        except (OSError, ValueError):
+            return
+
+
+class _Worker:
+    def __init__(self, context: Any, store: str, nquads: Path, memory_limit_mb: int) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_worker_main,
+            args=(child, store, str(nquads), memory_limit_mb),
+            daemon=True,
+            name="hairkg-query-worker",
+        )
+        self.process.start()
+        child.close()
+
+    def wait_ready(self, timeout: float) -> None:
+        if not self.conn.poll(timeout) or self.conn.recv() != "ready":
+            raise RuntimeError("query worker did not start")
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """A fixed number of query workers; :meth:`execute` is safe to call from many threads."""
+
+    def __init__(
+        self, nquads: Path, store: str = "oxigraph", settings: PoolSettings | None = None
+    ) -> None:
+        self.settings = settings or PoolSettings()
+        self.nquads = nquads
+        self.store = store
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._closed = False
+        self.restarts = 0
+        workers = [self._spawn() for _ in range(max(1, self.settings.workers))]
+        for worker in workers:
+            worker.wait_ready(120)
+            self._idle.put(worker)
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self._context, self.store, self.nquads, self.settings.memory_limit_mb)
+
+    def _replace(self, broken: _Worker) -> None:
+        """Kill ``broken`` and start its successor in the background."""
+        broken.kill()
+        self.restarts += 1
+
+        def start() -> None:
+            while not self._closed:
+                worker = self._spawn()
+                try:
+                    worker.wait_ready(120)
+                except (RuntimeError, EOFError, OSError):
+                    worker.kill()
+                    time.sleep(1)
+                    continue
+                self._idle.put(worker)
+                return
+
+        threading.Thread(target=start, daemon=True, name="hairkg-respawn").start()
+
+    def execute(self, request: QueryRequest) -> QueryResponse:
+        """Run ``request`` on a free worker, within the time limit."""
+        try:
+            worker = self._idle.get(timeout=self.settings.queue_timeout)
+        except queue.Empty:
+            return (
+                QueryResponse.error(
+                    503,
+                    "all query workers are busy; try again shortly",
+                )
+                if not self._closed
+                else QueryResponse.error(503, "server is shutting down")
+            )
+        try:
+            worker.conn.send(request)
+            if worker.conn.poll(self.settings.timeout):
+                response: QueryResponse = worker.conn.recv()
+                self._idle.put(worker)
+                return response
+        except (EOFError, OSError, ValueError):
+            worker.process.join(2)
+            exitcode = worker.process.exitcode
+            self._replace(worker)
+            return QueryResponse.error(
+                503,
+                f"query stopped: the worker running it ended (exit code {exitcode}), "
+                f"usually because the query needed more than the "
+                f"{self.settings.memory_limit_mb} MiB a query may use. Add LIMIT or narrow "
+                "the pattern.",
+            )
+        self._replace(worker)
+        return QueryResponse.error(
+            503,
+            f"query stopped: it ran longer than the {self.settings.timeout:g} s limit; "
+            "add LIMIT or narrow the pattern",
+        )
+
+    def close(self) -> None:
+        """Stop every worker."""
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                break
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def pid_of_workers(pool: WorkerPool) -> list[int]:
+    """Process ids of the idle workers (for tests and diagnostics)."""
+    with pool._idle.mutex:
+        return [w.process.pid for w in list(pool._idle.queue) if w.process.pid is not None]

@@ -1,0 +1,178 @@
+"""The SPARQL 1.1 Service Description (at ``GET /sparql``) and the VoID description."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, request
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, VOID, XSD
+
+from hairkg.namespaces import GRAPHS, HKG, graph_iri
+from hairkg.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS, negotiate
+from hairkg.web.http import maybe_gzip, text_response
+
+__all__ = ["service_description_response", "void_response"]
+
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = Namespace("http://www.w3.org/ns/formats/")
+DATASET_IRI = URIRef("https://w3id.org/hairkg/dataset")
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+
+_FORMAT_IRIS = {
+    "json": FORMATS.SPARQL_Results_JSON,
+    "xml": FORMATS.SPARQL_Results_XML,
+    "csv": FORMATS.SPARQL_Results_CSV,
+    "tsv": FORMATS.SPARQL_Results_TSV,
+    "turtle": FORMATS.Turtle,
+    "ntriples": FORMATS["N-Triples"],
+    "jsonld": FORMATS["JSON-LD"],
+    "rdfxml": FORMATS.RDF_XML,
+    "trig": FORMATS.TriG,
+    "nquads": FORMATS["N-Quads"],
+}
+_RDFLIB_FORMATS = {
+    "turtle": "turtle",
+    "ntriples": "nt",
+    "jsonld": "json-ld",
+    "rdfxml": "xml",
+    "trig": "trig",
+    "nquads": "nquads",
+}
+
+
+def _graph_names(service: Any) -> list[str]:
+    return [str(graph_iri(name)) for name in GRAPHS] + [
+        name
+        for name in service.graph_names
+        if not name.startswith("https://w3id.org/hairkg/graph/")
+    ]
+
+
+def _describe_service(service: Any, endpoint: str) -> Graph:
+    graph = Graph()
+    graph.bind("sd", SD)
+    graph.bind("void", VOID)
+    graph.bind("dcterms", DCTERMS)
+    node = URIRef(endpoint + "#service")
+    graph.add((node, RDF.type, SD.Service))
+    graph.add((node, SD.endpoint, URIRef(endpoint)))
+    graph.add((node, SD.supportedLanguage, SD.SPARQL11Query))
+    graph.add((node, SD.feature, SD.UnionDefaultGraph))
+    for fmt in SOLUTION_FORMATS + GRAPH_FORMATS:
+        graph.add((node, SD.resultFormat, _FORMAT_IRIS[fmt.name]))
+    dataset = BNode("dataset")
+    graph.add((node, SD.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, SD.Dataset))
+    default = BNode("defaultGraph")
+    graph.add((dataset, SD.defaultGraph, default))
+    graph.add((default, RDF.type, SD.Graph))
+    graph.add(
+        (
+            default,
+            DCTERMS.description,
+            Literal(
+                "The union of the named graphs (ontology, imports, data, mappings, inferred).",
+                lang="en",
+            ),
+        )
+    )
+    graph.add((default, VOID.triples, Literal(service.stats.union_triples, datatype=XSD.integer)))
+    for name in _graph_names(service):
+        named = BNode()
+        graph.add((dataset, SD.namedGraph, named))
+        graph.add((named, RDF.type, SD.NamedGraph))
+        graph.add((named, SD.name, URIRef(name)))
+        short = name.rsplit("/", 1)[-1]
+        count = service.stats.triples_per_graph.get(
+            short, service.stats.triples_per_graph.get(name)
+        )
+        if count is not None:
+            inner = BNode()
+            graph.add((named, SD.graph, inner))
+            graph.add((inner, RDF.type, SD.Graph))
+            graph.add((inner, VOID.triples, Literal(count, datatype=XSD.integer)))
+    graph.add(
+        (
+            node,
+            DCTERMS.description,
+            Literal(
+                "Read-only SPARQL 1.1 endpoint of hairkg, a curated knowledge graph of evidence on "
+                "regenerative hair-loss therapies. It describes evidence; it gives no medical advice.",
+                lang="en",
+            ),
+        )
+    )
+    graph.add((node, DCTERMS.license, LICENSE))
+    return graph
+
+
+def _rdf_response(graph: Graph, default_prefixes: dict[str, str]) -> Response:
+    fmt = negotiate(
+        request.headers.get("Accept"),
+        "graph",
+        request.args.get("format") or request.args.get("output"),
+    )
+    if fmt is None:
+        response = text_response(
+            406, "the description is available as " + ", ".join(f.media_type for f in GRAPH_FORMATS)
+        )
+        response.vary.add("Accept")
+        return response
+    for prefix, namespace in default_prefixes.items():
+        graph.bind(prefix, namespace, override=False)
+    body = graph.serialize(format=_RDFLIB_FORMATS[fmt.name], encoding="utf-8")
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_MAX_AGE']}"
+    return maybe_gzip(response, current_app.config["GZIP_MIN_BYTES"])
+
+
+def service_description_response(service: Any) -> Response:
+    """The service description, with ``sd:endpoint`` the URL the client used."""
+    return _rdf_response(_describe_service(service, request.base_url), {})
+
+
+def void_response() -> Response:
+    """A VoID description of the dataset and its named graphs."""
+    service = current_app.extensions["hairkg"]
+    graph = Graph()
+    graph.bind("void", VOID)
+    graph.bind("dcterms", DCTERMS)
+    endpoint = request.host_url.rstrip("/") + "/sparql"
+    graph.add((DATASET_IRI, RDF.type, VOID.Dataset))
+    graph.add((DATASET_IRI, DCTERMS.title, Literal("hairkg", lang="en")))
+    graph.add(
+        (
+            DATASET_IRI,
+            DCTERMS.description,
+            Literal(
+                "Curated knowledge graph of regenerative (stem-cell based) hair-loss therapies, the "
+                "studies behind them, their limitations and the claims made about them, each with "
+                "its source. Describes evidence; gives no medical advice.",
+                lang="en",
+            ),
+        )
+    )
+    graph.add((DATASET_IRI, DCTERMS.license, LICENSE))
+    graph.add((DATASET_IRI, VOID.sparqlEndpoint, URIRef(endpoint)))
+    graph.add((DATASET_IRI, VOID.vocabulary, URIRef(str(HKG))))
+    graph.add((DATASET_IRI, VOID.uriSpace, Literal("https://w3id.org/hairkg/resource/")))
+    graph.add(
+        (DATASET_IRI, VOID.triples, Literal(service.stats.union_triples, datatype=XSD.integer))
+    )
+    for name, count in service.stats.triples_per_graph.items():
+        iri = URIRef(name) if "/" in name else graph_iri(name)
+        subset = URIRef(f"{DATASET_IRI}/{name.rsplit('/', 1)[-1]}")
+        graph.add((DATASET_IRI, VOID.subset, subset))
+        graph.add((subset, RDF.type, VOID.Dataset))
+        graph.add((subset, DCTERMS.identifier, Literal(str(iri))))
+        graph.add((subset, VOID.triples, Literal(count, datatype=XSD.integer)))
+    for index, (cls, count) in enumerate(service.stats.instances_per_class.items()):
+        if not cls.startswith("hkg:"):
+            continue
+        partition = URIRef(f"{DATASET_IRI}/class/{index}")
+        graph.add((DATASET_IRI, VOID.classPartition, partition))
+        graph.add((partition, VOID["class"], HKG[cls.split(":", 1)[1]]))
+        graph.add((partition, VOID.entities, Literal(count, datatype=XSD.integer)))
+    return _rdf_response(graph, {"hkg": str(HKG)})

@@ -1,0 +1,75 @@
+"""HTTP details shared by every route: CORS, security headers, caching, compression."""
+
+from __future__ import annotations
+
+import gzip
+
+from flask import Flask, Request, Response, request
+
+__all__ = ["install_http_policies", "maybe_gzip", "text_response"]
+
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def text_response(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """A plain-text response (errors are written for people, never as tracebacks)."""
+    response = Response(
+        message.rstrip() + "\n", status=status, content_type="text/plain; charset=utf-8"
+    )
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def accepts_gzip(req: Request) -> bool:
+    """Whether the client accepts gzip (with a non-zero quality)."""
+    for part in req.headers.get("Accept-Encoding", "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() not in ("gzip", "x-gzip", "*"):
+            continue
+        key, _, value = params.strip().partition("=")
+        if key.strip().lower() != "q":
+            return True
+        try:
+            return float(value) > 0
+        except ValueError:
+            return False
+    return False
+
+
+def maybe_gzip(response: Response, minimum: int) -> Response:
+    """Compress large bodies when the client accepts gzip."""
+    response.vary.add("Accept-Encoding")
+    if (
+        response.direct_passthrough
+        or response.status_code < 200
+        or "Content-Encoding" in response.headers
+        or not accepts_gzip(request)
+    ):
+        return response
+    body = response.get_data()
+    if len(body) < minimum:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=5, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def install_http_policies(app: Flask) -> None:
+    """Add the headers every response carries, errors included."""
+
+    @app.after_request
+    def add_headers(response: Response) -> Response:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = (
+            "ETag, Hairkg-Result-Truncated, Warning, Content-Length"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if response.mimetype == "text/html":
+            response.headers["Content-Security-Policy"] = _CSP
+            response.headers["Referrer-Policy"] = "no-referrer"
+        return response

@@ -1,0 +1,199 @@
+"""The ``/sparql`` endpoint: the SPARQL 1.1 Protocol for queries, read-only.
+
+Parameters are decoded strictly as UTF-8 (a wrong byte is a 400, never a silent U+FFFD);
+every query passes :func:`hairkg.sparql.guard.check_query` before a worker sees it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, Response, current_app, request
+
+from hairkg.sparql.engine import QueryRequest
+from hairkg.sparql.formats import negotiate
+from hairkg.sparql.guard import QueryRejectedError, check_query
+from hairkg.web.description import service_description_response
+from hairkg.web.http import maybe_gzip, text_response
+
+__all__ = ["blueprint"]
+
+blueprint = Blueprint("sparql", __name__)
+
+_ALLOWED = "GET, HEAD, POST, OPTIONS"
+
+
+class ProtocolError(Exception):
+    """A request that breaks the protocol: status and message for the client."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _parse_pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
+    try:
+        text = raw.decode("ascii")
+        return parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise ProtocolError(
+            400,
+            f"the {where} is not valid UTF-8 (after percent-decoding); "
+            "this endpoint accepts UTF-8 only",
+        ) from None
+
+
+def _charset_is_utf8() -> bool:
+    charset = request.mimetype_params.get("charset")
+    return charset is None or charset.strip().strip('"').lower() in ("utf-8", "utf8")
+
+
+def _read_parameters() -> tuple[str | None, list[tuple[str, str]]]:
+    """Return (query, all parameters) from the URL and, for POST, the body."""
+    pairs = _parse_pairs(request.query_string, "query string")
+    query_values = [v for k, v in pairs if k == "query"]
+    if request.method == "POST":
+        mimetype = request.mimetype
+        if mimetype == "application/x-www-form-urlencoded":
+            if not _charset_is_utf8():
+                raise ProtocolError(415, "form bodies must be UTF-8 (charset=UTF-8)")
+            body_pairs = _parse_pairs(request.get_data(cache=False), "request body")
+            pairs += body_pairs
+            query_values += [v for k, v in body_pairs if k == "query"]
+            if any(k == "update" for k, _ in body_pairs):
+                raise ProtocolError(
+                    400, "SPARQL Update is not accepted: this is a read-only query endpoint"
+                )
+        elif mimetype == "application/sparql-query":
+            if not _charset_is_utf8():
+                raise ProtocolError(415, "query bodies must be UTF-8 (charset=UTF-8)")
+            try:
+                query_values.append(request.get_data(cache=False).decode("utf-8"))
+            except UnicodeDecodeError:
+                raise ProtocolError(
+                    400, "the query body is not valid UTF-8; this endpoint accepts UTF-8 only"
+                ) from None
+        elif mimetype == "application/sparql-update":
+            raise ProtocolError(
+                400, "SPARQL Update is not accepted: this is a read-only query endpoint"
+            )
+        else:
+            raise ProtocolError(
+                415,
+                f"unsupported Content-Type {request.mimetype or '(none)'!r}: POST "
+                "application/x-www-form-urlencoded or application/sparql-query",
+            )
+    if len(query_values) > 1:
+        raise ProtocolError(400, "more than one 'query' parameter; send exactly one")
+    if any(k == "update" for k, _ in pairs):
+        raise ProtocolError(
+            400, "SPARQL Update is not accepted: this is a read-only query endpoint"
+        )
+    return (query_values[0] if query_values else None), pairs
+
+
+def _graph_list(pairs: list[tuple[str, str]], name: str) -> tuple[str, ...]:
+    values = tuple(v.strip() for k, v in pairs if k == name)
+    for value in values:
+        if not value or any(c in value for c in ' <>"{}|^`\\'):
+            raise ProtocolError(400, f"{name} must be an absolute IRI, got {value!r}")
+    return values
+
+
+@blueprint.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+def sparql() -> Response:
+    """Answer a SPARQL query, or describe the service when there is none."""
+    if request.method == "OPTIONS":
+        return _preflight()
+    service = current_app.extensions["hairkg"]
+    config = current_app.config
+    try:
+        query, pairs = _read_parameters()
+        if query is None:
+            if request.method == "POST":
+                raise ProtocolError(400, "missing 'query' parameter")
+            return service_description_response(service)
+        info = check_query(
+            query,
+            max_depth=config["MAX_QUERY_DEPTH"],
+            max_tokens=config["MAX_QUERY_TOKENS"],
+            max_operators=config["MAX_QUERY_OPERATORS"],
+        )
+        default_graphs = _graph_list(pairs, "default-graph-uri")
+        named_graphs = _graph_list(pairs, "named-graph-uri")
+    except ProtocolError as error:
+        return text_response(
+            error.status, error.message, {"Allow": _ALLOWED} if error.status == 405 else None
+        )
+    except QueryRejectedError as error:
+        return text_response(400, f"query refused: {error.message}")
+    format_param = next((v for k, v in pairs if k in ("format", "output")), None)
+    accept = request.headers.get("Accept")
+    solutions = negotiate(accept, "solutions", format_param)
+    graph = negotiate(accept, "graph", format_param)
+    wants_solutions = info.form in ("SELECT", "ASK")
+    if (wants_solutions and solutions is None) or (
+        info.form in ("CONSTRUCT", "DESCRIBE") and graph is None
+    ):
+        kind = "solutions" if wants_solutions else "graph"
+        return _vary(
+            text_response(
+                406,
+                f"none of the acceptable formats can carry {kind} "
+                "results; see the service description for the list",
+            )
+        )
+    query_request = QueryRequest(
+        query=query,
+        base_iri=request.base_url,
+        default_graphs=default_graphs if (default_graphs or named_graphs) else None,
+        named_graphs=named_graphs if (default_graphs or named_graphs) else None,
+        solutions_format=solutions.name if solutions else None,
+        graph_format=graph.name if graph else None,
+        row_limit=config["ROW_LIMIT"],
+        uses_from=info.uses_from,
+        prefixes=tuple(service.prefixes.items()),
+    )
+    etag = _etag(service.data_version, query_request)
+    if etag in request.if_none_match:
+        return _vary(_cache_headers(Response(status=304), etag))
+    answer = service.pool.execute(query_request)
+    response = Response(answer.body, status=answer.status, content_type=answer.content_type)
+    for key, value in answer.headers.items():
+        response.headers[key] = value
+    if answer.status == 200:
+        _cache_headers(response, etag)
+    else:
+        response.headers["Cache-Control"] = "no-store"
+    return maybe_gzip(_vary(response), config["GZIP_MIN_BYTES"])
+
+
+def _etag(version: str, query_request: QueryRequest) -> str:
+    digest = hashlib.sha256(repr((version, query_request)).encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
+def _cache_headers(response: Response, etag: str) -> Response:
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = (
+        f"public, max-age={current_app.config['CACHE_MAX_AGE']}, must-revalidate"
+    )
+    return response
+
+
+def _vary(response: Response) -> Response:
+    response.vary.add("Accept")
+    return response
+
+
+def _preflight() -> Response:
+    response = Response(status=204)
+    response.headers["Allow"] = _ALLOWED
+    response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+    response.headers["Access-Control-Allow-Headers"] = (
+        request.headers.get("Access-Control-Request-Headers") or "Accept, Content-Type"
+    )
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
