@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from rdflib import Dataset
 
 from hairkg.loading import load_dataset
+from hairkg.service import Service, prepare_service
+from hairkg.web import create_app
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +24,33 @@ def dataset() -> Dataset:
 def memory_dataset() -> Dataset:
     """The shipped graph on rdflib's memory store, to compare backends."""
     return load_dataset(store="memory")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the inference cache of the test run (and its subprocesses) out of ~/.cache."""
+    import os
+
+    os.environ["HAIRKG_CACHE_DIR"] = str(tmp_path_factory.mktemp("hairkg-cache"))
+
+
+@pytest.fixture(scope="session")
+def service() -> Iterator[Service]:
+    """A prepared service (dump + two query workers) shared by the web tests."""
+    from hairkg.sparql.pool import PoolSettings
+
+    prepared = prepare_service(
+        validate=False, settings=PoolSettings(workers=2, timeout=3.0, memory_limit_mb=512)
+    )
+    yield prepared
+    prepared.close()
+
+
+@pytest.fixture()
+def app(service: Service) -> Flask:
+    return create_app({"TESTING": True, "QUERY_TIMEOUT": 3.0}, service=service)
+
+
+@pytest.fixture()
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

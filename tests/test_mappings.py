@@ -47,8 +47,9 @@ def test_table_is_valid_sssom() -> None:
         ],
         fail_on_error=True,
     )
-    for key in ("mapping_set_id", "license", "curie_map"):
+    for key in ("mapping_set_id", "license"):
         assert key in msdf.metadata
+    assert msdf.converter.expand("MONDO:0005339") == "http://purl.obolibrary.org/obo/MONDO_0005339"
 
 
 def test_every_row_is_justified_and_attributed() -> None:
