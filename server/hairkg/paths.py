@@ -1,7 +1,9 @@
 """The one place that knows where the shipped ontology, data, shapes and queries live.
 
 After a non-editable install they sit in the wheel under ``hairkg/_bundled/<kind>``; in a
-checkout (or an editable install) they are the top-level folders of the repository.
+checkout (or an editable install) they are the top-level folders of the repository. The
+query UI's YASGUI build (kind ``yasgui``) comes from npm: in a checkout it is
+``node_modules/@zazuko/yasgui/build`` (installed by ``scripts/setup.sh``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,12 @@ from typing import Literal
 
 from hairkg.errors import BundleNotFoundError
 
-BundleKind = Literal["ontology", "data", "shapes", "queries"]
+BundleKind = Literal["ontology", "data", "shapes", "queries", "yasgui"]
+
+#: Where a kind lives in a checkout when it is not the top-level folder of its name.
+_CHECKOUT_PATHS: dict[str, tuple[str, ...]] = {
+    "yasgui": ("node_modules", "@zazuko", "yasgui", "build"),
+}
 
 __all__ = ["BundleKind", "bundled_dir"]
 
@@ -22,9 +29,10 @@ def bundled_dir(kind: BundleKind) -> Path:
     installed = Path(str(resources.files("hairkg"))) / "_bundled" / kind
     if installed.is_dir():
         return installed
-    checkout = Path(__file__).resolve().parents[2] / kind
+    checkout = Path(__file__).resolve().parents[2].joinpath(*_CHECKOUT_PATHS.get(kind, (kind,)))
     if checkout.is_dir():
         return checkout
+    hint = " (run scripts/setup.sh, which installs it with npm ci)" if kind == "yasgui" else ""
     raise BundleNotFoundError(
-        f"cannot find the shipped {kind!r} folder (looked in {installed} and {checkout})"
+        f"cannot find the shipped {kind!r} folder (looked in {installed} and {checkout}){hint}"
     )

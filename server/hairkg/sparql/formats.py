@@ -61,7 +61,20 @@ SOLUTION_FORMATS: tuple[ResultFormat, ...] = (
 )
 #: CONSTRUCT / DESCRIBE result formats, preferred first.
 GRAPH_FORMATS: tuple[ResultFormat, ...] = (
-    ResultFormat("turtle", "text/turtle", "graph", ("ttl", "application/x-turtle")),
+    ResultFormat(
+        "turtle",
+        "text/turtle",
+        "graph",
+        (
+            "ttl",
+            "application/x-turtle",
+            "application/turtle",
+            "n3",
+            "text/n3",
+            "text/rdf+n3",
+            "application/n3",
+        ),
+    ),
     ResultFormat("ntriples", "application/n-triples", "graph", ("nt", "text/plain")),
     ResultFormat("jsonld", "application/ld+json", "graph", ("json-ld", "application/json")),
     ResultFormat(
@@ -130,12 +143,16 @@ def negotiate(
     """Pick the result format for ``kind``; ``None`` means 406 Not Acceptable.
 
     A ``format=`` parameter (short name or media type, as Fuseki and Virtuoso accept) wins
-    over the Accept header. Ties in q go to the more specific range, then to hairkg's
+    over the Accept header when it names a format for ``kind``. Ties in q go to the more specific range, then to hairkg's
     preference order.
     """
     formats = SOLUTION_FORMATS if kind == "solutions" else GRAPH_FORMATS
     if format_param:
-        return _SHORT_NAMES.get((kind, format_param.strip().lower()))
+        named = _SHORT_NAMES.get((kind, format_param.strip().lower()))
+        if named is not None:
+            return named
+        # a name this kind of result cannot take (format=csv on CONSTRUCT, as clients send
+        # for every query form) falls back to the Accept header
     entries = parse_accept(accept)
     scored = []
     for preference, fmt in enumerate(formats):

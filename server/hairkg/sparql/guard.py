@@ -69,14 +69,12 @@ class QueryInfo:
     uses_from: bool
 
 
-@dataclass(frozen=True)
 class QueryRejectedError(Exception):
     """The query is refused before execution; ``message`` says why (HTTP 400)."""
 
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def check_query(
@@ -99,6 +97,8 @@ def check_query(
     uses_from = False
     for match in _TOKENS.finditer(text):
         kind = match.lastgroup
+        if kind in ("string", "comment"):
+            continue
         tokens += 1
         if kind == "open":
             depth += 1
@@ -126,15 +126,15 @@ def check_query(
                 first_keyword = word
             elif word == "FROM":
                 uses_from = True
-    if tokens > max_tokens:
-        raise QueryRejectedError(
-            f"query is too long: {tokens} terms, keywords and brackets (limit {max_tokens}); "
-            "split it or use VALUES with literals"
-        )
     if operators > max_operators:
         raise QueryRejectedError(
             f"query chains {operators} OPTIONAL/MINUS/UNION/GRAPH/FILTER/BIND or path and "
             f"boolean operators (limit {max_operators}); split it"
+        )
+    if tokens > max_tokens:
+        raise QueryRejectedError(
+            f"query is too long: {tokens} terms, keywords and brackets (limit {max_tokens}); "
+            "split it or use VALUES with literals"
         )
     if first_keyword in _UPDATE_KEYWORDS:
         raise QueryRejectedError(

@@ -1,14 +1,122 @@
-"""Pages for people: the query editor at ``/`` and the VoID description."""
+"""Pages for people: the query editor at ``/`` and the VoID description.
+
+The editor is YASGUI (npm package ``@zazuko/yasgui``), served from this app so that the page
+works offline and under a strict Content-Security-Policy: the page has no inline script; its
+own code is ``static/query-ui.js``, which reads the endpoint, the prefixes and the competency
+questions from a ``<script type="application/json">`` data block (never executed).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+import functools
+import gzip
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
 
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from hairkg.errors import BundleNotFoundError
+from hairkg.namespaces import PREFIXES
+from hairkg.paths import bundled_dir
+from hairkg.queries import competency_questions
 from hairkg.web.description import void_response
+from hairkg.web.http import accepts_gzip, maybe_gzip
 
-__all__ = ["blueprint"]
+__all__ = ["YASGUI_FILES", "blueprint"]
 
 blueprint = Blueprint("pages", __name__)
+
+#: The files of the YASGUI build that the page loads (the wheel ships exactly these; the
+#: build needs no fonts or images: its icons are inline SVG).
+YASGUI_FILES: dict[str, str] = {
+    "yasgui.min.js": "text/javascript; charset=utf-8",
+    "yasgui.min.css": "text/css; charset=utf-8",
+}
+_ASSET_MAX_AGE = 86_400
+
+
+@blueprint.get("/")
+def index() -> Response:
+    """The query editor, with the competency questions as ready examples."""
+    service = current_app.extensions.get("hairkg")
+    prefixes = dict(getattr(service, "prefixes", None) or PREFIXES)
+    examples = [
+        {
+            "id": question.name.split("-", 1)[0].upper(),
+            "name": question.name,
+            "title": question.title,
+            "query": question.text,
+        }
+        for question in competency_questions()
+    ]
+    ui_data = {
+        "endpoint": url_for("sparql.sparql"),
+        "prefixes": prefixes,
+        "examples": examples,
+    }
+    html = render_template(
+        "index.html",
+        ui_data=ui_data,
+        examples=examples,
+        triples=getattr(getattr(service, "stats", None), "union_triples", None),
+    )
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = "no-cache"
+    return maybe_gzip(response, current_app.config["GZIP_MIN_BYTES"])
+
+
+@dataclass(frozen=True)
+class _Asset:
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+
+@functools.lru_cache(maxsize=8)
+def _load_asset(path: Path, mtime_ns: int) -> _Asset:
+    """The file's bytes, compressed once (``mtime_ns`` makes a changed file load again)."""
+    body = path.read_bytes()
+    return _Asset(
+        body=body,
+        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
+        etag=hashlib.sha256(body).hexdigest()[:32],
+    )
+
+
+def _asset_path(filename: str) -> Path:
+    if filename not in YASGUI_FILES:
+        abort(404)
+    try:
+        path = bundled_dir("yasgui") / filename
+    except BundleNotFoundError as error:
+        current_app.logger.error("%s", error)
+        abort(404, description=str(error))
+    if not path.is_file():
+        abort(
+            404, description=f"{filename} is missing from the YASGUI build (run scripts/setup.sh)"
+        )
+    return path
+
+
+@blueprint.get("/ui/yasgui/<filename>")
+def yasgui_asset(filename: str) -> Response:
+    """A file of the YASGUI build, cached, revalidated by ETag and gzipped when accepted."""
+    path = _asset_path(filename)
+    asset = _load_asset(path, path.stat().st_mtime_ns)
+    if asset.etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        use_gzip = accepts_gzip(request)
+        response = Response(
+            asset.gzipped if use_gzip else asset.body, content_type=YASGUI_FILES[filename]
+        )
+        if use_gzip:
+            response.headers["Content-Encoding"] = "gzip"
+    response.set_etag(asset.etag)
+    response.vary.add("Accept-Encoding")
+    response.headers["Cache-Control"] = f"public, max-age={_ASSET_MAX_AGE}, must-revalidate"
+    return response
 
 
 @blueprint.get("/.well-known/void")

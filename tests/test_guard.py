@@ -1,0 +1,60 @@
+"""The cheap pre-checks that keep dangerous queries away from the engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from hairkg.sparql.guard import QueryRejectedError, check_query
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("SELECT * WHERE " + "{ " * 5000 + "}" * 5000, "levels deep"),
+        ("SELECT * { FILTER(" + "(" * 200 + "1" + ")" * 200 + ") }", "levels deep"),
+        ("SELECT * { ?s <http://p> " + "(" * 100 + ")" * 100 + " }", "levels deep"),
+        ("SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT * { service <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT * { \\u0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
+        ("SELECT * { SERVICE SILENT <http://10.0.0.1/> { ?s ?p ?o } }", "SERVICE"),
+        ("INSERT DATA { <http://a> <http://b> <http://c> }", "read-only"),
+        ("PREFIX ex: <http://e/> DELETE WHERE { ?s ?p ?o }", "read-only"),
+        ("LOAD <http://127.0.0.1:9/data.ttl>", "read-only"),
+        ("CLEAR ALL", "read-only"),
+        ("", "empty"),
+        ("   \n ", "empty"),
+        ("SELECT * { ?s ?p ?o " + "OPTIONAL { ?s ?p ?o } " * 400 + "}", "chains"),
+        ("SELECT * { ?s " + "/".join(["<http://p>"] * 400) + " ?o }", "chains"),
+        (
+            "SELECT * { " + " . ".join(f"?s{i} <http://p> ?o{i}" for i in range(800)) + " }",
+            "too long",
+        ),
+    ],
+)
+def test_dangerous_queries_are_refused(query: str, reason: str) -> None:
+    with pytest.raises(QueryRejectedError, match=reason):
+        check_query(query)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * { ?s ?p ?o }",
+        'SELECT * { ?s <http://example.org/service> "SERVICE" . # SERVICE in a comment\n }',
+        "SELECT ?service { ?service a ?class }",
+        "PREFIX ex: <http://example.org/> SELECT * { ?s ex:service ?o }",
+        "SELECT * { ?s ?p ?o FILTER(?o < 3 && ?o > 1) }",
+        "SELECT * { VALUES ?x { " + " ".join(f'"{i}"' for i in range(20000)) + " } }",
+        'SELECT * { ?s ?p "literal with { unbalanced ( brackets" }',
+        "ASK { ?s ?p ?o }",
+    ],
+)
+def test_ordinary_queries_pass(query: str) -> None:
+    check_query(query)
+
+
+def test_query_form_and_dataset_clauses_are_reported() -> None:
+    info = check_query("PREFIX ex: <http://e/> CONSTRUCT WHERE { ?s ?p ?o }")
+    assert info.form == "CONSTRUCT" and not info.uses_from
+    info = check_query("SELECT * FROM <http://g> WHERE { ?s ?p ?o }")
+    assert info.form == "SELECT" and info.uses_from

@@ -1,0 +1,66 @@
+"""Content negotiation as pure functions (RFC 9110 Accept with quality values)."""
+
+from __future__ import annotations
+
+import pytest
+
+from hairkg.sparql.formats import negotiate, parse_accept
+
+
+@pytest.mark.parametrize(
+    ("accept", "kind", "expected"),
+    [
+        (None, "solutions", "application/sparql-results+json"),
+        ("*/*", "graph", "text/turtle"),
+        ("application/sparql-results+xml", "solutions", "application/sparql-results+xml"),
+        ("text/csv;q=0.5, text/tab-separated-values", "solutions", "text/tab-separated-values"),
+        ("text/*;q=0.9, application/sparql-results+json;q=0.1", "solutions", "text/csv"),
+        ("application/json", "solutions", "application/sparql-results+json"),
+        ("application/n-triples, text/turtle;q=0.8", "graph", "application/n-triples"),
+        ("application/ld+json", "graph", "application/ld+json"),
+        ("application/rdf+xml;q=1.0, */*;q=0.1", "graph", "application/rdf+xml"),
+        ("application/trig", "graph", "application/trig"),
+        ("application/n-quads", "graph", "application/n-quads"),
+        ("text/turtle;q=0, */*;q=0.5", "graph", "application/n-triples"),
+    ],
+)
+def test_negotiate_picks_the_best_format(accept: str | None, kind: str, expected: str) -> None:
+    chosen = negotiate(accept, kind)  # type: ignore[arg-type]
+    assert chosen is not None and chosen.media_type == expected
+
+
+@pytest.mark.parametrize(
+    ("accept", "kind"),
+    [
+        ("image/png", "solutions"),
+        ("text/turtle", "solutions"),
+        ("text/csv", "graph"),
+        ("application/sparql-results+json;q=0", "solutions"),
+    ],
+)
+def test_negotiate_returns_none_when_nothing_fits(accept: str, kind: str) -> None:
+    assert negotiate(accept, kind) is None  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("param", "kind", "expected"),
+    [
+        ("json", "solutions", "application/sparql-results+json"),
+        ("csv", "solutions", "text/csv"),
+        ("tsv", "solutions", "text/tab-separated-values"),
+        ("xml", "solutions", "application/sparql-results+xml"),
+        ("turtle", "graph", "text/turtle"),
+        ("json-ld", "graph", "application/ld+json"),
+        ("text/turtle", "graph", "text/turtle"),
+    ],
+)
+def test_format_parameter_overrides_accept(param: str, kind: str, expected: str) -> None:
+    chosen = negotiate("image/png", kind, param)  # type: ignore[arg-type]
+    assert chosen is not None and chosen.media_type == expected
+
+
+def test_malformed_quality_counts_as_zero() -> None:
+    assert parse_accept("text/csv;q=abc, text/plain;q=2") == [
+        ("text/csv", 0.0, 0),
+        ("text/plain", 0.0, 1),
+    ]

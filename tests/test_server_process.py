@@ -1,0 +1,237 @@
+"""`hairkg serve` as a real process on a free loopback port, queried by real clients."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import CSV, JSON, N3, TSV, TURTLE, XML, SPARQLWrapper
+
+pytestmark = pytest.mark.slow
+
+HKG = "https://w3id.org/hairkg/ontology/"
+CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+SORTED_PRODUCT = "SELECT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?c LIMIT 1"
+
+
+@dataclass
+class LiveServer:
+    process: subprocess.Popen[str]
+    url: str
+    output: list[str]
+
+    @property
+    def endpoint(self) -> str:
+        return self.url + "/sparql"
+
+
+def start_server(*args: str, env: dict[str, str] | None = None) -> LiveServer:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hairkg", "serve", "--host", "127.0.0.1", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    output: list[str] = []
+    deadline = time.monotonic() + 120
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        match = re.search(r"listening on (http://\S+)", line)
+        if match:
+            threading.Thread(
+                target=lambda: output.extend(process.stdout or []), daemon=True
+            ).start()
+            return LiveServer(process, match.group(1), output)
+    process.kill()
+    raise AssertionError("server did not start:\n" + "".join(output))
+
+
+def stop_server(server: LiveServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="module")
+def live_server() -> Iterator[LiveServer]:
+    server = start_server(
+        "--no-validate", env={"HAIRKG_QUERY_TIMEOUT": "2", "HAIRKG_QUERY_MEMORY_MB": "300"}
+    )
+    yield server
+    stop_server(server)
+
+
+def http_get(
+    url: str, headers: dict[str, str] | None = None, timeout: float = 30
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_start_prints_the_urls(live_server: LiveServer) -> None:
+    text = "".join(live_server.output)
+    assert f"query UI:        {live_server.url}/" in text
+    assert f"SPARQL endpoint: {live_server.url}/sparql" in text
+
+
+@pytest.mark.parametrize("fmt", [JSON, XML, CSV, TSV])
+def test_sparqlwrapper_select_in_each_format(live_server: LiveServer, fmt: str) -> None:
+    client = SPARQLWrapper(live_server.endpoint)
+    client.setQuery(f"SELECT ?s WHERE {{ ?s a <{HKG}Study> }} ORDER BY ?s")
+    client.setReturnFormat(fmt)
+    result = client.query()
+    body = result.response.read()
+    if fmt == CSV:  # lossy by design: pyoxigraph refuses to parse it, so read it as CSV
+        lines = body.decode().splitlines()
+        assert lines[0] == "s" and len(lines) == 9
+        assert "https://w3id.org/hairkg/resource/study-tak-2020" in lines
+        return
+    kind = {
+        JSON: ox.QueryResultsFormat.JSON,
+        XML: ox.QueryResultsFormat.XML,
+        TSV: ox.QueryResultsFormat.TSV,
+    }[fmt]
+    rows = list(ox.parse_query_results(body, format=kind))  # type: ignore[arg-type]
+    assert len(rows) == 8
+    assert any(str(row["s"]).endswith("study-tak-2020>") for row in rows)
+
+
+@pytest.mark.parametrize("fmt", [TURTLE, N3, XML, "json-ld"])
+def test_sparqlwrapper_construct_in_each_format(live_server: LiveServer, fmt: str) -> None:
+    client = SPARQLWrapper(live_server.endpoint)
+    client.setQuery(f"CONSTRUCT {{ ?s a <{HKG}Study> }} WHERE {{ ?s a <{HKG}Study> }}")
+    client.setReturnFormat(fmt)
+    graph = client.queryAndConvert()
+    if isinstance(graph, bytes):  # SPARQLWrapper hands Turtle, N3 and JSON-LD back unparsed
+        graph = Graph().parse(data=graph, format="json-ld" if fmt == "json-ld" else "turtle")
+    assert isinstance(graph, Graph)
+    assert len(graph) == 8
+
+
+def test_sparqlwrapper_ask_and_post(live_server: LiveServer) -> None:
+    client = SPARQLWrapper(live_server.endpoint)
+    client.setMethod("POST")
+    client.setQuery(f"ASK {{ ?s a <{HKG}Claim> }}")
+    client.setReturnFormat(JSON)
+    assert client.queryAndConvert()["boolean"] is True  # type: ignore[index]
+
+
+def test_rdflib_sparqlstore(live_server: LiveServer) -> None:
+    store = SPARQLStore(live_server.endpoint, returnFormat="json")
+    graph = Graph(store=store)
+    rows = list(
+        graph.query(
+            f"SELECT ?label WHERE {{ ?s a <{HKG}Study> ; "
+            "<http://www.w3.org/2000/01/rdf-schema#label> ?label }"
+        )
+    )
+    assert len(rows) == 8
+    assert (URIRef("https://w3id.org/hairkg/resource/study-tak-2020"), None, None) in graph
+
+
+def test_long_get_request_line_works(live_server: LiveServer) -> None:
+    padding = "# " + "x" * 8000 + "\n"
+    query = padding + f"SELECT (COUNT(?s) AS ?n) WHERE {{ ?s a <{HKG}Study> }}"
+    url = live_server.endpoint + "?" + urlencode({"query": query})
+    assert len(url) > 8000
+    status, _, body = http_get(url)
+    assert status == 200 and b'"8"' in body
+
+
+def test_large_post_body_works(live_server: LiveServer) -> None:
+    values = " ".join(f'"value number {i}"' for i in range(20000))
+    query = f"SELECT (COUNT(?v) AS ?n) WHERE {{ VALUES ?v {{ {values} }} }}"
+    data = urlencode({"query": query}).encode()
+    assert len(data) > 300_000
+    request = urllib.request.Request(
+        live_server.endpoint,
+        data=data,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        assert b'"20000"' in response.read()
+
+
+def _run_in_thread(url: str, results: list[tuple[int, float]]) -> threading.Thread:
+    def work() -> None:
+        started = time.monotonic()
+        status, _, _ = http_get(url, timeout=60)
+        results.append((status, time.monotonic() - started))
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread
+
+
+def test_time_limit_stops_the_query_and_others_are_served(live_server: LiveServer) -> None:
+    slow: list[tuple[int, float]] = []
+    thread = _run_in_thread(live_server.endpoint + "?" + urlencode({"query": CROSS_PRODUCT}), slow)
+    time.sleep(0.2)
+    started = time.monotonic()
+    status, _, body = http_get(
+        live_server.endpoint + "?" + urlencode({"query": f"ASK {{ ?s a <{HKG}Study> }}"})
+    )
+    assert status == 200 and b"true" in body
+    assert time.monotonic() - started < 2  # answered while the slow query still runs
+    thread.join(60)
+    assert slow and slow[0][0] == 503
+    # the stopped query's worker is gone: its process no longer burns CPU (checked by the
+    # pool replacing it), and the service answers again at once
+    status, _, _ = http_get(live_server.endpoint + "?" + urlencode({"query": "ASK {}"}))
+    assert status == 200
+
+
+def test_memory_bound_stops_a_query_and_the_server_survives(live_server: LiveServer) -> None:
+    status, _, body = http_get(live_server.endpoint + "?" + urlencode({"query": SORTED_PRODUCT}))
+    assert status == 503
+    assert b"query stopped" in body
+    status, _, body = http_get(
+        live_server.endpoint + "?" + urlencode({"query": f"ASK {{ ?s a <{HKG}Study> }}"})
+    )
+    assert status == 200
+
+
+def test_service_call_is_refused_without_a_connection(live_server: LiveServer) -> None:
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(1.0)
+    port = listener.getsockname()[1]
+    query = f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+    status, _, body = http_get(live_server.endpoint + "?" + urlencode({"query": query}))
+    assert status == 400 and b"SERVICE" in body
+    with pytest.raises(TimeoutError):
+        listener.accept()
+    listener.close()
+
+
+def test_sigterm_stops_the_server_and_its_workers() -> None:
+    server = start_server("--no-validate", "--workers", "1")
+    stop_server(server)
+    assert server.process.returncode is not None
