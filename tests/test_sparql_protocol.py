@@ -7,6 +7,7 @@ import gzip
 import io
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -447,3 +448,39 @@ def test_unknown_path_is_a_plain_404(client: FlaskClient) -> None:
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- the rdflib memory store behind the same endpoint -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def memory_client() -> Iterator[FlaskClient]:
+    from hairkg.service import prepare_service
+    from hairkg.sparql.pool import PoolSettings
+    from hairkg.web import create_app
+
+    service = prepare_service(
+        store="memory", validate=False, settings=PoolSettings(workers=1, timeout=20.0)
+    )
+    yield create_app({"TESTING": True}, service=service).test_client()
+    service.close()
+
+
+def test_memory_store_answers_the_same(memory_client: FlaskClient, client: FlaskClient) -> None:
+    query = f"SELECT ?s WHERE {{ ?s a <{HKG}Study> }} ORDER BY ?s"
+    assert (
+        memory_client.get("/sparql", query_string={"query": query}).get_json()
+        == client.get("/sparql", query_string={"query": query}).get_json()
+    )
+
+
+def test_memory_store_restricts_the_dataset_and_never_fetches(memory_client: FlaskClient) -> None:
+    from hairkg.mappings import read_sssom
+    from hairkg.paths import bundled_dir
+
+    rows = len(read_sssom(bundled_dir("data") / "mappings" / "hairkg.sssom.tsv").mappings)
+    assert count(memory_client, COUNT_ALL, **{"default-graph-uri": GRAPH + "mappings"}) == rows
+    query = "SELECT (COUNT(*) AS ?n) FROM <http://127.0.0.1:9/secret> WHERE { ?s ?p ?o }"
+    assert count(memory_client, query) == 0
+    bad = memory_client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
+    assert bad.status_code == 400 and "syntax error" in bad.text

@@ -185,9 +185,26 @@ class RdflibExecutor:
 
     def __init__(self, nquads: Path) -> None:
         from rdflib import Dataset
+        from rdflib.plugins import sparql
 
+        # rdflib would otherwise fetch FROM / FROM NAMED IRIs from the web.
+        sparql.SPARQL_LOAD_GRAPHS = False
         self.dataset = Dataset(default_union=True)
         self.dataset.parse(str(nquads), format="nquads")
+
+    def _restricted(self, request: QueryRequest) -> Any:
+        """A dataset holding only the protocol's default and named graphs."""
+        from rdflib import Dataset, URIRef
+
+        view = Dataset(default_union=False)
+        for name in request.default_graphs or ():
+            for triple in self.dataset.graph(URIRef(name)):
+                view.default_context.add(triple)
+        for name in request.named_graphs or ():
+            target = view.graph(URIRef(name))
+            for triple in self.dataset.graph(URIRef(name)):
+                target.add(triple)
+        return view
 
     @staticmethod
     def _term(term: Any) -> Term:
@@ -208,7 +225,7 @@ class RdflibExecutor:
 
     def execute(self, request: QueryRequest) -> QueryResponse:
         from pyparsing import ParseException
-        from rdflib import Graph, URIRef
+        from rdflib import Graph
         from rdflib.plugins.sparql import prepareQuery
 
         try:
@@ -219,15 +236,10 @@ class RdflibExecutor:
             )
         except Exception as error:  # rdflib raises assorted exceptions for bad queries
             return QueryResponse.error(400, f"query error: {error}")
+        protocol_dataset = request.default_graphs is not None or request.named_graphs is not None
+        target = self._restricted(request) if protocol_dataset else self.dataset
         try:
-            if request.default_graphs is not None or request.named_graphs is not None:
-                view = Graph()
-                for name in request.default_graphs or ():
-                    for triple in self.dataset.graph(URIRef(name)):
-                        view.add(triple)
-                result = view.query(prepared)
-            else:
-                result = self.dataset.query(prepared)
+            result = target.query(prepared)
         except Exception as error:  # evaluation errors are the query's fault, not ours
             return QueryResponse.error(400, f"query error: {error}")
         if result.type == "ASK":
