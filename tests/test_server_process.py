@@ -86,7 +86,7 @@ def http_get(
 ) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, headers=headers or {})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -172,7 +172,7 @@ def test_large_post_body_works(live_server: LiveServer) -> None:
         data=data,
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=60) as response:
         assert b'"20000"' in response.read()
 
 
@@ -235,3 +235,31 @@ def test_sigterm_stops_the_server_and_its_workers() -> None:
     server = start_server("--no-validate", "--workers", "1")
     stop_server(server)
     assert server.process.returncode is not None
+
+
+def test_slow_and_idle_clients_do_not_starve_the_server(live_server: LiveServer) -> None:
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(live_server.url)
+    stalled = []
+    for index in range(40):  # more idle connections than the server has threads
+        conn = socket.create_connection((parts.hostname, parts.port), timeout=5)
+        if index % 2:
+            conn.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\n")  # never ends
+        else:
+            # a client that asks for a large answer and never reads it
+            conn.sendall(
+                b"GET /sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%3Fo%7D HTTP/1.1\r\n"
+                b"Host: x\r\n\r\n"
+            )
+        stalled.append(conn)
+    try:
+        status, _, body = http_get(
+            live_server.endpoint + "?" + urlencode({"query": f"ASK {{ ?s a <{HKG}Study> }}"}),
+            timeout=10,
+        )
+        assert status == 200 and b"true" in body
+    finally:
+        for conn in stalled:
+            conn.close()
