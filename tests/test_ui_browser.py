@@ -1,0 +1,248 @@
+"""End to end: ``hairkg serve`` as a real process, the query page in headless Chromium.
+
+Uses Debian's ``chromium`` and ``chromium-driver`` (installed by ``scripts/setup-system.sh``),
+driven by selenium through ``/usr/bin/chromedriver``, so nothing is downloaded. The test
+skips only when those packages are missing and cannot be installed on this machine (no
+apt-get, or neither root nor password-less sudo); when they could be, it fails and says how.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service as DriverService
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from hairkg.queries import competency_questions
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+START_TIMEOUT = 180.0
+WAIT = 60.0
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1400,1000",
+)
+#: The steps of the Regenera Activa procedure, asked of the endpoint directly (not through
+#: the competency question) to know which rows the page must show.
+STEPS_QUERY = """
+PREFIX hkg: <https://w3id.org/hairkg/ontology/>
+PREFIX hkr: <https://w3id.org/hairkg/resource/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?step ?label WHERE {
+  hkr:therapy-regenera-activa hkg:hasProcedureStep ?step .
+  ?step rdfs:label ?label .
+}
+"""
+
+
+def _can_install_packages() -> bool:
+    if shutil.which("apt-get") is None:
+        return False
+    if os.geteuid() == 0:
+        return True
+    if shutil.which("sudo") is None:
+        return False
+    probe = subprocess.run(["sudo", "-n", "true"], capture_output=True, check=False, timeout=30)
+    return probe.returncode == 0
+
+
+def _require_chromium() -> None:
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    if not missing:
+        return
+    if _can_install_packages():
+        pytest.fail(
+            f"{', '.join(missing)} missing although the packages can be installed here: "
+            "run scripts/setup-system.sh (apt-get install chromium chromium-driver)"
+        )
+    pytest.skip(
+        f"{', '.join(missing)} missing and not installable here (no apt-get, or neither "
+        "root nor password-less sudo): install Debian's chromium and chromium-driver"
+    )
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """Start ``python -m hairkg serve --port 0 --no-validate``; yield its base URL."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hairkg", "serve", "--port", "0", "--no-validate"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+    output: list[str] = []
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    base = None
+    deadline = time.monotonic() + START_TIMEOUT
+    try:
+        while base is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                pytest.fail("the server did not say 'listening on' in time:\n" + "".join(output))
+            try:
+                line = lines.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                pytest.fail(
+                    f"the server exited ({process.wait()}) before listening:\n" + "".join(output)
+                )
+            output.append(line)
+            if line.startswith("listening on "):
+                base = line.split("listening on ", 1)[1].strip()
+        yield base
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
+        reader.join(timeout=30)
+        process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    _require_chromium()
+    profile = tempfile.mkdtemp(prefix="hairkg-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={profile}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=DriverService(str(CHROMEDRIVER)), options=options)
+    try:
+        driver.set_page_load_timeout(WAIT)
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def _step_labels(base: str) -> list[str]:
+    body = urllib.parse.urlencode({"query": STEPS_QUERY}).encode("ascii")
+    request = urllib.request.Request(
+        f"{base}/sparql",
+        data=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": "text/csv",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=WAIT) as response:
+        rows = list(csv.DictReader(io.StringIO(response.read().decode("utf-8"))))
+    return sorted(row["label"] for row in rows)
+
+
+def _wait(driver: WebDriver, condition: str, what: str) -> None:
+    """Wait until the JavaScript expression ``condition`` is truthy."""
+    try:
+        WebDriverWait(driver, WAIT).until(lambda d: d.execute_script(f"return {condition};"))
+    except TimeoutException:
+        logs = "\n".join(str(entry) for entry in driver.get_log("browser"))
+        pytest.fail(f"timed out waiting for {what}; browser console:\n{logs}")
+
+
+ACTIVE = "document.querySelector('.tabPanel.active')"
+
+
+def test_competency_question_runs_in_yasgui(server: str, browser: WebDriver) -> None:
+    expected = _step_labels(server)
+    assert len(expected) >= 3, f"the graph should describe the procedure's steps: {expected}"
+    example = next(q for q in competency_questions() if q.name.startswith("cq05-"))
+
+    browser.get(f"{server}/")
+    _wait(browser, "document.documentElement.dataset.queryUi === 'ready'", "the editor")
+    assert "No medical advice." in browser.find_element(By.ID, "no-medical-advice").text
+    endpoint = browser.execute_script(
+        f"return {ACTIVE}.querySelector('.endpointText input, input.autocomplete').value;"
+    )
+    assert endpoint == f"{server}/sparql"
+    first_query = browser.execute_script(
+        f"return {ACTIVE}.querySelector('.CodeMirror').CodeMirror.getValue();"
+    )
+    assert "PREFIX hkr: <https://w3id.org/hairkg/resource/>" in first_query
+
+    browser.find_element(By.CSS_SELECTOR, f'button.example[data-example="{example.name}"]').click()
+    _wait(
+        browser,
+        f"{ACTIVE} && document.querySelector('.tabsList .tab.active').textContent.includes('CQ05')",
+        "the CQ05 tab",
+    )
+    loaded = browser.execute_script(
+        f"return {ACTIVE}.querySelector('.CodeMirror').CodeMirror.getValue();"
+    )
+    assert loaded == example.text
+
+    browser.execute_script(f"{ACTIVE}.querySelector('.yasqe_queryButton').click();")
+    rows_js = f"{ACTIVE}.querySelectorAll('.yasr_results table tbody tr')"
+    _wait(browser, f"{rows_js}.length >= {len(expected)}", "the result table")
+    rows: list[str] = browser.execute_script(
+        f"return Array.from({rows_js}).map(tr => tr.textContent);"
+    )
+    assert len(rows) == len(expected), rows
+    for label in expected:
+        assert sum(label in row for row in rows) == 1, f"{label!r} not in one row of {rows}"
+    chip = browser.execute_script(
+        f"return {ACTIVE}.querySelector('.yasr_response_chip').textContent;"
+    )
+    assert f"{len(expected)} results" in chip
+
+    browser.execute_script(f"{ACTIVE}.querySelector('.select_response').click();")
+    _wait(
+        browser,
+        f"{ACTIVE}.querySelector('.yasr_results').textContent.includes('\"bindings\"')",
+        "the raw response",
+    )
+
+    problems = [
+        entry
+        for entry in browser.get_log("browser")
+        if entry["level"] == "SEVERE" or "Content Security Policy" in entry["message"]
+    ]
+    assert problems == [], problems
