@@ -42,6 +42,9 @@ def test_wheel_contains_the_bundled_files(wheel: Path) -> None:
         "hairkg/_bundled/data/mappings/hairkg.sssom.tsv",
         "hairkg/_bundled/ontology/imports/verified-terms.tsv",
         "hairkg/cli.py",
+        "hairkg/_bundled/yasgui/yasgui.min.js",
+        "hairkg/web/templates/index.html",
+        "hairkg/web/static/query-ui.js",
         "hairkg/py.typed",
     ):
         assert required in names
