@@ -9,12 +9,12 @@ same two methods.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from hairkg.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS
+from hairkg.sparql.formats import BY_NAME, GRAPH_FORMATS, SOLUTION_FORMATS
 from hairkg.sparql.results import Term, write_boolean, write_solutions
 
 __all__ = [
@@ -90,6 +90,42 @@ def _truncation_headers(truncated: bool, limit: int) -> dict[str, str]:
     }
 
 
+def _boolean_response(request: QueryRequest, value: bool) -> QueryResponse:
+    if request.solutions_format is None:
+        return _not_acceptable("solutions")
+    fmt = request.solutions_format
+    return QueryResponse(200, _MEDIA[fmt], write_boolean(value, fmt))
+
+
+def _solutions_response(
+    request: QueryRequest, names: list[str], rows: Iterator[list[Term | None]]
+) -> QueryResponse:
+    if request.solutions_format is None:
+        return _not_acceptable("solutions")
+    kept, truncated = _capped(rows, request.row_limit)
+    fmt = request.solutions_format
+    return QueryResponse(
+        200,
+        _MEDIA[fmt],
+        write_solutions(names, kept, fmt),
+        _truncation_headers(truncated, request.row_limit),
+    )
+
+
+def _graph_response(
+    request: QueryRequest, triples: Iterator[Any], serialize: Callable[[list[Any], str], bytes]
+) -> QueryResponse:
+    if request.graph_format is None:
+        return _not_acceptable("graph")
+    kept, truncated = _capped(triples, request.row_limit)
+    return QueryResponse(
+        200,
+        _MEDIA[request.graph_format],
+        serialize(kept, request.graph_format),
+        _truncation_headers(truncated, request.row_limit),
+    )
+
+
 class OxigraphExecutor:
     """Executes with Oxigraph in memory: the default, fastest backend."""
 
@@ -125,37 +161,22 @@ class OxigraphExecutor:
         except (ValueError, OSError) as error:
             return QueryResponse.error(400, f"query error: {error}")
         if isinstance(result, ox.QueryBoolean):
-            if request.solutions_format is None:
-                return _not_acceptable("solutions")
-            fmt = request.solutions_format
-            return QueryResponse(200, _MEDIA[fmt], write_boolean(bool(result), fmt))
+            return _boolean_response(request, bool(result))
         if isinstance(result, ox.QuerySolutions):
-            if request.solutions_format is None:
-                return _not_acceptable("solutions")
             names = [v.value for v in result.variables]
-            rows, truncated = _capped(
+            return _solutions_response(
+                request,
+                names,
                 (
                     [None if s[i] is None else self._term(s[i]) for i in range(len(names))]
                     for s in result
                 ),
-                request.row_limit,
             )
-            fmt = request.solutions_format
-            return QueryResponse(
-                200,
-                _MEDIA[fmt],
-                write_solutions(names, rows, fmt),
-                _truncation_headers(truncated, request.row_limit),
-            )
-        if request.graph_format is None:
-            return _not_acceptable("graph")
-        triples, truncated = _capped(iter(result), request.row_limit)  # type: ignore[arg-type]
-        body = self._serialize_triples(triples, request.graph_format, dict(request.prefixes))
-        return QueryResponse(
-            200,
-            _MEDIA[request.graph_format],
-            body,
-            _truncation_headers(truncated, request.row_limit),
+        prefixes = dict(request.prefixes)
+        return _graph_response(
+            request,
+            iter(result),  # type: ignore[arg-type]
+            lambda triples, fmt: self._serialize_triples(triples, fmt, prefixes),
         )
 
     def _serialize_triples(
@@ -243,51 +264,26 @@ class RdflibExecutor:
         except Exception as error:  # evaluation errors are the query's fault, not ours
             return QueryResponse.error(400, f"query error: {error}")
         if result.type == "ASK":
-            if request.solutions_format is None:
-                return _not_acceptable("solutions")
-            fmt = request.solutions_format
-            return QueryResponse(200, _MEDIA[fmt], write_boolean(bool(result.askAnswer), fmt))
+            return _boolean_response(request, bool(result.askAnswer))
         if result.type == "SELECT":
-            if request.solutions_format is None:
-                return _not_acceptable("solutions")
-            names = [str(v) for v in result.vars or []]
-            rows, truncated = _capped(
+            return _solutions_response(
+                request,
+                [str(v) for v in result.vars or []],
                 (
                     [None if v is None else self._term(v) for v in row]  # type: ignore[union-attr]
                     for row in result
                 ),
-                request.row_limit,
             )
-            fmt = request.solutions_format
-            return QueryResponse(
-                200,
-                _MEDIA[fmt],
-                write_solutions(names, rows, fmt),
-                _truncation_headers(truncated, request.row_limit),
-            )
-        if request.graph_format is None:
-            return _not_acceptable("graph")
-        graph = Graph()
-        for prefix, namespace in request.prefixes:
-            graph.bind(prefix, namespace)
-        triples, truncated = _capped(iter(result), request.row_limit)
-        for triple in triples:
-            graph.add(triple)
-        rdflib_format = {
-            "turtle": "turtle",
-            "ntriples": "nt",
-            "jsonld": "json-ld",
-            "rdfxml": "xml",
-            "trig": "trig",
-            "nquads": "nquads",
-        }[request.graph_format]
-        body = graph.serialize(format=rdflib_format, encoding="utf-8")
-        return QueryResponse(
-            200,
-            _MEDIA[request.graph_format],
-            body,
-            _truncation_headers(truncated, request.row_limit),
-        )
+
+        def serialize(triples: list[Any], fmt: str) -> bytes:
+            graph = Graph()
+            for prefix, namespace in request.prefixes:
+                graph.bind(prefix, namespace)
+            for triple in triples:
+                graph.add(triple)
+            return graph.serialize(format=BY_NAME[fmt].rdflib_format, encoding="utf-8")
+
+        return _graph_response(request, iter(result), serialize)
 
 
 #: Executors by store name, as ``hairkg serve --store`` offers them.

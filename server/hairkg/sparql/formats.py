@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "BY_NAME",
     "GRAPH_FORMATS",
     "SOLUTION_FORMATS",
     "ResultFormat",
@@ -29,6 +30,7 @@ class ResultFormat:
     media_type: str
     kind: ResultKind
     aliases: tuple[str, ...] = ()
+    rdflib_format: str = ""  # rdflib's serializer name, for RDF formats
 
     @property
     def content_type(self) -> str:
@@ -74,15 +76,25 @@ GRAPH_FORMATS: tuple[ResultFormat, ...] = (
             "text/rdf+n3",
             "application/n3",
         ),
+        "turtle",
     ),
-    ResultFormat("ntriples", "application/n-triples", "graph", ("nt", "text/plain")),
-    ResultFormat("jsonld", "application/ld+json", "graph", ("json-ld", "application/json")),
+    ResultFormat("ntriples", "application/n-triples", "graph", ("nt", "text/plain"), "nt"),
     ResultFormat(
-        "rdfxml", "application/rdf+xml", "graph", ("rdf", "xml", "application/xml", "text/xml")
+        "jsonld", "application/ld+json", "graph", ("json-ld", "application/json"), "json-ld"
     ),
-    ResultFormat("trig", "application/trig", "graph"),
-    ResultFormat("nquads", "application/n-quads", "graph", ("nq",)),
+    ResultFormat(
+        "rdfxml",
+        "application/rdf+xml",
+        "graph",
+        ("rdf", "xml", "application/xml", "text/xml"),
+        "xml",
+    ),
+    ResultFormat("trig", "application/trig", "graph", (), "trig"),
+    ResultFormat("nquads", "application/n-quads", "graph", ("nq",), "nquads"),
 )
+
+#: Every format by its short name.
+BY_NAME: dict[str, ResultFormat] = {f.name: f for f in SOLUTION_FORMATS + GRAPH_FORMATS}
 
 _SHORT_NAMES: dict[tuple[ResultKind, str], ResultFormat] = {}
 for _format in SOLUTION_FORMATS + GRAPH_FORMATS:

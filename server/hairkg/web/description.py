@@ -31,14 +31,6 @@ _FORMAT_IRIS = {
     "trig": FORMATS.TriG,
     "nquads": FORMATS["N-Quads"],
 }
-_RDFLIB_FORMATS = {
-    "turtle": "turtle",
-    "ntriples": "nt",
-    "jsonld": "json-ld",
-    "rdfxml": "xml",
-    "trig": "trig",
-    "nquads": "nquads",
-}
 
 
 def _graph_names(service: Any) -> list[str]:
@@ -121,7 +113,7 @@ def _rdf_response(graph: Graph, default_prefixes: dict[str, str]) -> Response:
         return response
     for prefix, namespace in default_prefixes.items():
         graph.bind(prefix, namespace, override=False)
-    body = graph.serialize(format=_RDFLIB_FORMATS[fmt.name], encoding="utf-8")
+    body = graph.serialize(format=fmt.rdflib_format, encoding="utf-8")
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_MAX_AGE']}"
