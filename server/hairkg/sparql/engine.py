@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from hairkg.namespaces import PREFIXES
 from hairkg.sparql.formats import BY_NAME, GRAPH_FORMATS, SOLUTION_FORMATS
 from hairkg.sparql.results import Term, write_boolean, write_solutions
 
@@ -41,7 +42,6 @@ class QueryRequest:
     graph_format: str | None = "turtle"
     row_limit: int = 10_000
     uses_from: bool = False  # the query has FROM / FROM NAMED clauses
-    prefixes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ class OxigraphExecutor:
                     for s in result
                 ),
             )
-        prefixes = dict(request.prefixes)
+        prefixes = PREFIXES
         return _graph_response(
             request,
             iter(result),  # type: ignore[arg-type]
@@ -277,7 +277,7 @@ class RdflibExecutor:
 
         def serialize(triples: list[Any], fmt: str) -> bytes:
             graph = Graph()
-            for prefix, namespace in request.prefixes:
+            for prefix, namespace in PREFIXES.items():
                 graph.bind(prefix, namespace)
             for triple in triples:
                 graph.add(triple)

@@ -154,7 +154,6 @@ def sparql() -> Response:
         graph_format=graph.name if graph else None,
         row_limit=config["ROW_LIMIT"],
         uses_from=info.uses_from,
-        prefixes=tuple(service.prefixes.items()),
     )
     etag = _etag(service.data_version, query_request)
     if etag in request.if_none_match:
