@@ -7,7 +7,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from hairkg import __version__
 from hairkg.errors import HairkgError
@@ -55,32 +54,22 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from hairkg.loading import load_dataset, shipped_sources
-    from hairkg.report import render_json, render_text
-    from hairkg.validation import load_shapes, validate_graph, validation_graph
+    from hairkg.report import render_json, render_text, render_turtle
+    from hairkg.validation import validate_files
 
-    dataset = load_dataset(args.files, store="memory", infer=False, extra_format=args.input_format)
-    data = validation_graph(dataset, extra_graphs=_extra_graphs(dataset))
-    outcome = validate_graph(
-        data,
-        load_shapes(),
+    outcome = validate_files(
+        args.files,
+        input_format=args.input_format,
         engine=args.engine,
-        sources=[s.path for s in shipped_sources()] + list(args.files),
+        max_bytes=args.max_file_mb * 1024 * 1024,
     )
     if args.format == "json":
         print(render_json(outcome, strict=args.strict))
     elif args.format == "turtle":
-        print(outcome.report.serialize(format="turtle"))
+        print(render_turtle(outcome))
     else:
         print(render_text(outcome, strict=args.strict))
     return 0 if outcome.conforms(strict=args.strict) else 1
-
-
-def _extra_graphs(dataset: Any) -> list[Any]:
-    from hairkg.namespaces import GRAPHS, graph_iri
-
-    known = {graph_iri(name) for name in GRAPHS}
-    return [c.identifier for c in dataset.contexts() if c.identifier not in known]
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -182,41 +171,60 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fmt.set_defaults(run=_cmd_fmt)
 
+    from hairkg.validation import DEFAULT_ENGINE, ENGINES
+
     validate = commands.add_parser(
         "validate",
         help="check the shipped graph (plus FILEs) against the SHACL shapes",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Validate the shipped graph, or the shipped graph plus the given files, "
-        "against the SHACL shapes. Exit 0 when it conforms (warnings allowed unless --strict), "
-        "1 on violations, 2 on usage or parse errors.",
+        "against the SHACL shapes in shapes/.",
+        epilog="""formats:
+  The syntax of each FILE comes from its extension (.ttl .nt .nq .trig .rdf .owl .xml
+  .jsonld .json); --input-format overrides it. --format chooses the REPORT: text for
+  people (one block per focus node: label, IRI, path, value, message, severity, shape,
+  file:line), json, or turtle (the standard sh:ValidationReport).
+
+exit status:
+  0  the graph conforms (warnings and info allowed, unless --strict)
+  1  violations (or, with --strict, warnings)
+  2  usage error, or a file that cannot be read or parsed, or is refused as hostile
+     (too big, nested too deep, XML entities, remote JSON-LD contexts, invalid UTF-8);
+     the message names the file and line
+  3  the SHACL engine failed""",
     )
     validate.add_argument(
         "files",
         nargs="*",
         type=Path,
         metavar="FILE",
-        help="RDF files to add (Turtle, N-Triples, N-Quads, TriG, RDF/XML, "
-        "JSON-LD; syntax from the extension)",
+        help="RDF files to validate together with the shipped graph",
     )
     validate.add_argument(
         "--input-format",
         metavar="SYNTAX",
-        help="syntax of FILEs when the extension does not tell it "
-        "(turtle, nt, nquads, trig, xml, json-ld)",
+        help="syntax of every FILE, whatever its extension: turtle, nt, nquads, trig, xml, json-ld",
     )
     validate.add_argument(
         "--format",
         choices=("text", "json", "turtle"),
         default="text",
-        help="report for people (text, default) or machines (json, or the "
-        "standard sh:ValidationReport in turtle)",
+        help="report format (default: text)",
     )
     validate.add_argument(
         "--engine",
-        choices=("pyshacl", "turbo"),
-        default="pyshacl",
-        help="SHACL engine (default: pyshacl)",
+        choices=sorted(ENGINES),
+        default=None,
+        help=f"SHACL engine: {DEFAULT_ENGINE} (default, fast) or pyshacl (the reference)",
     )
-    validate.add_argument("--strict", action="store_true", help="warnings fail too")
+    validate.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
+    validate.add_argument(
+        "--max-file-mb",
+        type=int,
+        default=64,
+        metavar="MB",
+        help="refuse FILEs bigger than this (default: 64)",
+    )
     validate.set_defaults(run=_cmd_validate)
 
     query = commands.add_parser("query", help="run a SPARQL SELECT (file or competency question)")

@@ -2,13 +2,24 @@
 
 Oxigraph's parsers are used for every format because they never fetch anything (no remote
 JSON-LD contexts, no external XML entities) and report the line and column of an error.
-Before parsing, inputs that could exhaust memory are refused: oversized files and XML
-entity declarations (the "billion laughs" expansion).
+Before parsing, inputs that could exhaust memory or time, or crash the parser, are refused:
+
+- files larger than ``max_bytes``, and anything that is not a regular file (a FIFO,
+  ``/dev/zero``), read at most ``max_bytes`` bytes;
+- XML entity declarations (external entities and the "billion laughs" expansion);
+- nesting deeper than ``max_nesting`` levels: blank nodes ``[ … ]``, collections ``( … )``,
+  triple terms ``<<( … )>>`` (Oxigraph's parsers recurse on these and crash the process
+  a few ten thousand levels down), JSON arrays and objects, XML elements (Oxigraph's
+  RDF/XML parser slows down quadratically with depth);
+
+and after parsing, literals longer than ``max_literal_chars`` and RDF 1.2 triple terms, which
+hairkg does not use. Invalid UTF-8 is a syntax error of the parser.
 """
 
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +29,8 @@ from hairkg.errors import RdfSyntaxError, UnknownFormatError, UnsafeInputError
 
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
+    "DEFAULT_MAX_LITERAL_CHARS",
+    "DEFAULT_MAX_NESTING",
     "RDF_FORMATS",
     "RdfFormatInfo",
     "format_for_path",
@@ -27,6 +40,10 @@ __all__ = [
 
 #: Files larger than this are refused (configurable per call).
 DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024
+#: Nesting deeper than this (blank nodes, collections, triple terms, JSON, XML) is refused.
+DEFAULT_MAX_NESTING = 256
+#: Literals longer than this many characters are refused (checked only in bigger files).
+DEFAULT_MAX_LITERAL_CHARS = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -94,7 +111,13 @@ def format_for_path(path: Path, explicit: str | None = None) -> RdfFormatInfo:
 
 
 def parse_rdf(
-    data: bytes, fmt: RdfFormatInfo, source: str, base_iri: str | None = None
+    data: bytes,
+    fmt: RdfFormatInfo,
+    source: str,
+    base_iri: str | None = None,
+    *,
+    max_nesting: int = DEFAULT_MAX_NESTING,
+    max_literal_chars: int = DEFAULT_MAX_LITERAL_CHARS,
 ) -> list[ox.Quad]:
     """Parse ``data`` completely, or raise :class:`RdfSyntaxError` naming ``source``."""
     if fmt.oxigraph == ox.RdfFormat.RDF_XML and _ENTITY_DECLARATION.search(data):
@@ -103,12 +126,23 @@ def parse_rdf(
             "RDF/XML with <!ENTITY declarations is refused (external entities and entity "
             "expansion are not allowed)",
         )
+    _check_nesting(data, fmt, source, max_nesting)
     try:
-        return list(ox.parse(data, format=fmt.oxigraph, base_iri=base_iri, lenient=False))
+        quads = list(ox.parse(data, format=fmt.oxigraph, base_iri=base_iri, lenient=False))
     except SyntaxError as error:
         return _raise_syntax(error, source)
     except (ValueError, OSError) as error:
         raise RdfSyntaxError(source, str(error)) from None
+    except MemoryError as error:
+        raise UnsafeInputError(
+            source, f"a token (literal or IRI) is too long for the parser: {error}"
+        ) from None
+    # A literal cannot be longer than the file, and in the line-based syntaxes a triple term
+    # needs "<<": most files skip the scan over every quad.
+    long_literals = len(data) > max_literal_chars
+    if long_literals or b"<<" in data or fmt.name in ("xml", "json-ld"):
+        _check_terms(quads, source, max_literal_chars if long_literals else None)
+    return quads
 
 
 def _raise_syntax(error: SyntaxError, source: str) -> list[ox.Quad]:
@@ -117,21 +151,106 @@ def _raise_syntax(error: SyntaxError, source: str) -> list[ox.Quad]:
     raise RdfSyntaxError(source, message, line=error.lineno, column=error.offset) from None
 
 
+# Tokens that can hold brackets without nesting anything (strings, IRIs, comments), and the
+# brackets that do nest, per family of syntaxes. Only bracket tokens change the depth.
+_TURTLE_TOKENS = re.compile(
+    rb'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    rb"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    rb'|"(?:[^"\\\n\r]|\\.)*"'
+    rb"|'(?:[^'\\\n\r]|\\.)*'"
+    rb"|#[^\n\r]*"
+    rb"|(?P<open><<\(?|[\[({])"
+    rb"|(?P<close>\)?>>|[\])}])"
+    rb"|<[^<>\"{}|^`\\\x00-\x20]*>",
+    re.DOTALL,
+)
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|(?P<open>[\[{])|(?P<close>[\]}])', re.DOTALL)
+_XML_TOKENS = re.compile(
+    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<![^>]*>"
+    rb"|(?P<close></[^>]*>)"
+    rb"|(?P<open><(?:\"[^\"]*\"|'[^']*'|[^'\">])*>)",
+    re.DOTALL,
+)
+_OPENERS = {
+    "xml": (b"<",),
+    "json-ld": (b"[", b"{"),
+}
+
+
+def _check_nesting(data: bytes, fmt: RdfFormatInfo, source: str, limit: int) -> None:
+    """Refuse ``data`` nested deeper than ``limit`` levels, before a parser recurses on it."""
+    openers = _OPENERS.get(fmt.name, (b"[", b"(", b"<<", b"{"))
+    if sum(data.count(opener) for opener in openers) <= limit:
+        return  # cannot be deeper than the number of brackets it has
+    tokens = {"xml": _XML_TOKENS, "json-ld": _JSON_TOKENS}.get(fmt.name, _TURTLE_TOKENS)
+    depth = 0
+    for match in tokens.finditer(data):
+        if match.group("close") is not None:
+            depth -= 1
+        elif match.group("open") is not None and not match.group("open").endswith(b"/>"):
+            depth += 1
+            if depth > limit:
+                line = data.count(b"\n", 0, match.start()) + 1
+                raise UnsafeInputError(
+                    source,
+                    f"nesting deeper than {limit} levels is refused (blank nodes, "
+                    "collections, triple terms, JSON arrays/objects or XML elements)",
+                    line=line,
+                )
+
+
+def _check_terms(quads: list[ox.Quad], source: str, max_literal_chars: int | None) -> None:
+    """Refuse triple terms, and literals longer than ``max_literal_chars`` (if given)."""
+    for quad in quads:
+        obj = quad.object
+        if isinstance(obj, ox.Triple) or isinstance(quad.subject, ox.Triple):
+            raise UnsafeInputError(
+                source, "RDF 1.2 triple terms (<<( … )>>, rdf:reifies) are not supported"
+            )
+        if (
+            max_literal_chars is not None
+            and isinstance(obj, ox.Literal)
+            and len(obj.value) > max_literal_chars
+        ):
+            raise UnsafeInputError(
+                source,
+                f"a literal of {len(obj.value)} characters is refused (the limit is "
+                f"{max_literal_chars})",
+            )
+
+
 def read_rdf_file(
-    path: Path, fmt: str | None = None, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    path: Path,
+    fmt: str | None = None,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    *,
+    max_nesting: int = DEFAULT_MAX_NESTING,
+    max_literal_chars: int = DEFAULT_MAX_LITERAL_CHARS,
 ) -> list[ox.Quad]:
     """Read every quad of the RDF file ``path``; triples come back in the default graph."""
     info = format_for_path(path, fmt)
     try:
-        size = path.stat().st_size
+        status = path.stat()
     except OSError as error:
         raise RdfSyntaxError(path, f"cannot read file: {error.strerror}") from None
-    if size > max_bytes:
+    if not stat.S_ISREG(status.st_mode):
+        raise UnsafeInputError(path, "not a regular file (a directory, device or pipe)")
+    if status.st_size > max_bytes:
         raise UnsafeInputError(
-            path, f"file is {size} bytes, more than the limit of {max_bytes} bytes"
+            path, f"file is {status.st_size} bytes, more than the limit of {max_bytes} bytes"
         )
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(max_bytes + 1)
     except OSError as error:
         raise RdfSyntaxError(path, f"cannot read file: {error.strerror}") from None
-    return parse_rdf(data, info, str(path), base_iri=path.resolve().as_uri())
+    if len(data) > max_bytes:
+        raise UnsafeInputError(path, f"file grew beyond the limit of {max_bytes} bytes")
+    return parse_rdf(
+        data,
+        info,
+        str(path),
+        base_iri=path.resolve().as_uri(),
+        max_nesting=max_nesting,
+        max_literal_chars=max_literal_chars,
+    )

@@ -1,41 +1,80 @@
-"""Validation reports for people (text) and machines (JSON)."""
+"""Validation reports for people (text) and machines (JSON, and the SHACL report in Turtle)."""
 
 from __future__ import annotations
 
 import json
 from itertools import groupby
 
-from hairkg.validation import ValidationOutcome
+from rdflib.namespace import SH
 
-__all__ = ["render_json", "render_text"]
+from hairkg.namespaces import PREFIXES
+from hairkg.validation import SHAPES_NS, ValidationOutcome, ValidationResult, short
+
+__all__ = ["render_json", "render_text", "render_turtle"]
+
+_RANK = {"Violation": 0, "Warning": 1, "Info": 2}
 
 
 def render_text(outcome: ValidationOutcome, *, strict: bool = False) -> str:
-    """One block per focus node: label and IRI, then each result with path, value, shape."""
+    """One block per focus node (label and IRI), then each result: what, where, which shape.
+
+    Focus nodes with violations come first, then those with warnings, then info.
+    """
     lines: list[str] = []
     by_focus = sorted(outcome.results, key=lambda r: str(r.focus))
-    for focus, group in groupby(by_focus, key=lambda r: r.focus):
-        results = list(group)
-        label = results[0].focus_label
-        lines.append(f"{label} <{focus}>" if label else f"<{focus}>")
-        for result in results:
-            severity = str(result.severity).rsplit("#", 1)[-1].upper()
-            lines.append(f"  {severity}: {result.message}")
-            if result.path is not None:
-                lines.append(f"    path:  {result.path}")
-            if result.value is not None:
-                lines.append(f"    value: {result.value}")
-            lines.append(f"    shape: {result.shape} ({str(result.component).rsplit('#', 1)[-1]})")
-            if result.location:
-                lines.append(f"    at:    {result.location}")
-        lines.append("")
-    verdict = "conforms" if outcome.conforms(strict=strict) else "does NOT conform"
-    counts = outcome.counts
-    lines.append(
-        f"{verdict}: {counts['Violation']} violation(s), {counts['Warning']} "
-        f"warning(s), {counts['Info']} info (engine: {outcome.engine})"
+    groups = [list(group) for _, group in groupby(by_focus, key=lambda r: r.focus)]
+    groups.sort(
+        key=lambda group: (min(_RANK.get(r.severity_name, 3) for r in group), str(group[0].focus))
     )
+    for results in groups:
+        first = results[0]
+        label = f'"{first.focus_label}" ' if first.focus_label else ""
+        lines.append(f"{label}{_focus(first)}")
+        for result in sorted(results, key=lambda r: (_RANK.get(r.severity_name, 3), r.key())):
+            lines.extend(_result_lines(result))
+        lines.append("")
+    lines.append(summary(outcome, strict=strict))
     return "\n".join(lines)
+
+
+def summary(outcome: ValidationOutcome, *, strict: bool = False) -> str:
+    """One line: conforms or not, the counts, the engine and the time taken."""
+    counts = outcome.counts
+    verdict = "conforms" if outcome.conforms(strict=strict) else "does NOT conform"
+    if strict and counts["Violation"] == 0 and counts["Warning"]:
+        verdict += " (--strict: warnings fail)"
+    return (
+        f"{verdict}: {counts['Violation']} violation(s), {counts['Warning']} warning(s), "
+        f"{counts['Info']} info; {outcome.triples} triples checked by {outcome.engine} "
+        f"in {outcome.seconds:.2f} s"
+    )
+
+
+def _focus(result: ValidationResult) -> str:
+    iri = short(result.focus)
+    full = str(result.focus)
+    return f"{iri} <{full}>" if iri != f"<{full}>" and not iri.startswith('"') else iri
+
+
+def _result_lines(result: ValidationResult) -> list[str]:
+    lines = [f"  {result.severity_name.upper()}: {result.message}"]
+    if result.path_text is not None:
+        lines.append(f"    path:  {result.path_text}")
+    if result.value is not None and result.value != result.focus:
+        lines.append(f"    value: {_clip(short(result.value))}")
+    shape = str(result.shape)
+    shown = (
+        "hkgsh:" + shape[len(SHAPES_NS) :] if shape.startswith(SHAPES_NS) else short(result.shape)
+    )
+    component = result.component_name.removesuffix("ConstraintComponent")
+    lines.append(f"    shape: {shown} ({component})")
+    if result.location:
+        lines.append(f"    at:    {result.location}")
+    return lines
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def render_json(outcome: ValidationOutcome, *, strict: bool = False) -> str:
@@ -44,9 +83,21 @@ def render_json(outcome: ValidationOutcome, *, strict: bool = False) -> str:
         {
             "conforms": outcome.conforms(strict=strict),
             "engine": outcome.engine,
+            "seconds": round(outcome.seconds, 3),
+            "triples": outcome.triples,
             "counts": outcome.counts,
             "results": [result.as_json() for result in outcome.results],
         },
         indent=2,
         ensure_ascii=False,
     )
+
+
+def render_turtle(outcome: ValidationOutcome) -> str:
+    """The standard ``sh:ValidationReport`` as Turtle."""
+    report = outcome.report
+    report.bind("sh", str(SH))
+    report.bind("hkgsh", SHAPES_NS)
+    for prefix, namespace in PREFIXES.items():
+        report.bind(prefix, namespace)
+    return report.serialize(format="turtle")
