@@ -57,19 +57,42 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from hairkg.report import render_json, render_text, render_turtle
     from hairkg.validation import validate_files
 
+    report_format, input_format = _split_validate_format(args.format, args.input_format)
     outcome = validate_files(
         args.files,
-        input_format=args.input_format,
+        input_format=input_format,
         engine=args.engine,
         max_bytes=args.max_file_mb * 1024 * 1024,
     )
-    if args.format == "json":
+    if report_format == "json":
         print(render_json(outcome, strict=args.strict))
-    elif args.format == "turtle":
+    elif report_format == "turtle":
         print(render_turtle(outcome))
     else:
         print(render_text(outcome, strict=args.strict))
     return 0 if outcome.conforms(strict=args.strict) else 1
+
+
+REPORT_FORMATS = ("text", "json", "turtle")
+
+
+def _split_validate_format(value: str | None, input_format: str | None) -> tuple[str, str | None]:
+    """Read ``validate --format``: a report format, or else the syntax of the input FILEs.
+
+    The issue asks for both ``--format json|turtle`` (the report) and ``--format`` overriding
+    the files' syntax. The names only collide on ``turtle``, which means the report; a Turtle
+    input with an odd extension is given with ``--input-format turtle``.
+    """
+    from hairkg.rdf_io import format_for_path
+
+    if value is None or value in REPORT_FORMATS:
+        return value or "text", input_format
+    if input_format is not None:
+        raise HairkgError(
+            f"--format {value} names an input syntax and --input-format is given too; use one"
+        )
+    format_for_path(Path("-"), value)  # raises with the list of known syntaxes
+    return "text", value
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -183,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
   The syntax of each FILE comes from its extension (.ttl .nt .nq .trig .rdf .owl .xml
   .jsonld .json); --input-format overrides it. --format chooses the REPORT: text for
   people (one block per focus node: label, IRI, path, value, message, severity, shape,
-  file:line), json, or turtle (the standard sh:ValidationReport).
+  file:line), json, or turtle (the standard sh:ValidationReport). --format with an input
+  syntax (nt, nquads, trig, xml, json-ld) overrides the FILEs' syntax like --input-format.
 
 exit status:
   0  the graph conforms (warnings and info allowed, unless --strict)
@@ -207,9 +231,10 @@ exit status:
     )
     validate.add_argument(
         "--format",
-        choices=("text", "json", "turtle"),
-        default="text",
-        help="report format (default: text)",
+        default=None,
+        metavar="FORMAT",
+        help="report format: text (default), json or turtle; any other RDF syntax name "
+        "(nt, nquads, trig, xml, json-ld) sets the syntax of the FILEs instead",
     )
     validate.add_argument(
         "--engine",
