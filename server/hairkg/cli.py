@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate the graph and serve it: a SPARQL 1.1 endpoint at /sparql and a "
         "query editor at /. Every option can also be set with a HAIRKG_* environment variable "
         "(HAIRKG_HOST, HAIRKG_PORT, HAIRKG_WORKERS, HAIRKG_STORE, HAIRKG_QUERY_TIMEOUT, "
-        "HAIRKG_QUERY_MEMORY_MB, HAIRKG_ROW_LIMIT).",
+        "HAIRKG_QUERY_MEMORY_MB, HAIRKG_ROW_LIMIT, HAIRKG_RESULT_CACHE_MB).",
     )
     serve.add_argument("--host", default=_env("HOST", "127.0.0.1"))
     serve.add_argument(

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
+from hairkg.sparql.cache import ResultCache
 from hairkg.web.config import DEFAULTS
 from hairkg.web.http import install_http_policies, text_response
 
@@ -23,6 +24,10 @@ def create_app(config: Mapping[str, Any] | None = None, service: Any = None) -> 
     if config:
         app.config.update(config)
     app.extensions["hairkg"] = service
+    cache_mb = float(app.config["RESULT_CACHE_MB"])
+    app.extensions["hairkg_result_cache"] = (
+        ResultCache(int(cache_mb * 1024 * 1024)) if cache_mb > 0 else None
+    )
     install_http_policies(app)
 
     from hairkg.web import pages, sparql

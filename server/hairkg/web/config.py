@@ -18,4 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,  # request bodies above this get 413
     "CACHE_MAX_AGE": 300,  # seconds clients may reuse an answer (ETag revalidates after)
     "GZIP_MIN_BYTES": 1024,
+    # Memory for remembered answers (the data cannot change while the server runs); 0 turns
+    # the cache off. An answer bigger than a sixteenth of it is never kept.
+    "RESULT_CACHE_MB": 64,
 }

@@ -66,7 +66,7 @@ def install_http_policies(app: Flask) -> None:
     def add_headers(response: Response) -> Response:
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = (
-            "ETag, Hairkg-Result-Truncated, Warning, Content-Length"
+            "ETag, Hairkg-Result-Truncated, Hairkg-Cache, Warning, Content-Length"
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
         if response.mimetype == "text/html":

@@ -158,10 +158,18 @@ def sparql() -> Response:
     etag = _etag(service.data_version, query_request)
     if etag in request.if_none_match:
         return _vary(_cache_headers(Response(status=304), etag))
-    answer = service.pool.execute(query_request)
+    cache = current_app.extensions.get("hairkg_result_cache")
+    answer = cache.get(etag) if cache is not None else None
+    from_cache = answer is not None
+    if answer is None:
+        answer = service.pool.execute(query_request)
+        if cache is not None:
+            cache.put(etag, answer)
     response = Response(answer.body, status=answer.status, content_type=answer.content_type)
     for key, value in answer.headers.items():
         response.headers[key] = value
+    if cache is not None:
+        response.headers["Hairkg-Cache"] = "hit" if from_cache else "miss"
     if answer.status == 200:
         _cache_headers(response, etag)
     else:
