@@ -210,12 +210,16 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---|---:|---:|---:|---:|---:|---|---:|")
     for name, engine, case in rows:
         triples = f"{case['triples']:,}" if case else "-"
-        counts = "/".join(str(case["results"][k]) for k in ("Violation", "Warning", "Info"))
+        counts = (
+            "/".join(str(case["results"][k]) for k in ("Violation", "Warning", "Info"))
+            if case
+            else "-"
+        )
         print(
             f"| {name.split()[0]} | {triples} | {engine} | {_cell(case, 'parse', args.timeout)} "
             f"| {_cell(case, 'prepare', args.timeout)} | {_cell(case, 'validate', args.timeout)} "
             f"| {_cell(case, 'report', args.timeout)} | {_cell(case, 'total', args.timeout)} "
-            f"| {counts if case else '-'} | {case['peak_mb'] if case else '-'} |"
+            f"| {counts} | {case['peak_mb'] if case else '-'} |"
         )
     return 0
 
