@@ -60,3 +60,68 @@ def test_fmt_check_reports_a_non_canonical_file(tmp_path: Path) -> None:
     assert run_hairkg("fmt", str(path)).returncode == 0
     assert run_hairkg("fmt", "--check", str(path)).returncode == 0
     assert path.read_text(encoding="utf-8").index("ex:a") < path.read_text().index("ex:b")
+
+
+# --- hairkg query: the endpoint's checks and writers on the command line ---
+
+
+def _query_file(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "q.rq"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_query_prints_sparql_tsv(tmp_path: Path) -> None:
+    path = _query_file(tmp_path, 'SELECT ?x WHERE { BIND("a\\tb\\nc" AS ?x) }')
+    result = run_hairkg("query", path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == '?x\n"a\\tb\\nc"\n'  # one row: tab and newline escaped
+
+
+def test_query_ask_and_formats(tmp_path: Path) -> None:
+    ask = run_hairkg("query", _query_file(tmp_path, "ASK { ?s a ?type }"), "--format", "json")
+    assert ask.returncode == 0, ask.stderr
+    assert '"boolean":true' in ask.stdout.replace(" ", "")
+    construct = _query_file(tmp_path, "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } LIMIT 3")
+    triples = run_hairkg("query", construct, "--format", "nt")
+    assert triples.returncode == 0, triples.stderr
+    assert len(triples.stdout.splitlines()) == 3
+    assert all(line.endswith(" .") for line in triples.stdout.splitlines())
+
+
+def test_query_refuses_service_without_connecting(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(0.5)
+        port = listener.getsockname()[1]
+        path = _query_file(
+            tmp_path,
+            f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}",
+        )
+        result = run_hairkg("query", path)
+        try:
+            connection, _ = listener.accept()
+            connection.close()
+            connected = True
+        except TimeoutError:
+            connected = False
+    assert not connected
+    assert result.returncode == 2
+    assert "SERVICE is not allowed" in result.stderr
+
+
+def test_query_errors_are_one_line(tmp_path: Path) -> None:
+    for text, expected in (
+        ("SELECT * WHERE { ?s ?p }", "SPARQL syntax error"),
+        ("DELETE WHERE { ?s ?p ?o }", "read-only"),
+    ):
+        path = _query_file(tmp_path, text)
+        result = run_hairkg("query", path)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(f"hairkg: error: {path}: ")
+        assert expected in result.stderr
+        assert "Traceback" not in result.stderr
+    assert "unknown result format" in run_hairkg("query", "cq05", "--format", "yaml").stderr

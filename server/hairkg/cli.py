@@ -44,12 +44,52 @@ def _cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from hairkg.loading import load_dataset
-    from hairkg.queries import find_query, run_select_as_table
+    """Run a query file the way the endpoint would: same guard, same engines, same writers."""
+    import tempfile
 
-    text = find_query(args.query).text
+    from hairkg.loading import load_dataset
+    from hairkg.queries import find_query
+    from hairkg.sparql.engine import EXECUTORS, QueryRequest
+    from hairkg.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS, format_named
+    from hairkg.sparql.guard import QueryRejectedError, check_query
+    from hairkg.web.config import DEFAULTS
+
+    question = find_query(args.query)
+    solutions = format_named("solutions", args.format or "tsv")
+    graph = format_named("graph", args.format or "turtle")
+    if solutions is None and graph is None:
+        names = sorted({f.name for f in SOLUTION_FORMATS + GRAPH_FORMATS})
+        raise HairkgError(
+            f"unknown result format {args.format!r}; choose one of {', '.join(names)}"
+        )
+    try:
+        info = check_query(
+            question.text,
+            max_depth=DEFAULTS["MAX_QUERY_DEPTH"],
+            max_tokens=DEFAULTS["MAX_QUERY_TOKENS"],
+            max_operators=DEFAULTS["MAX_QUERY_OPERATORS"],
+        )
+    except QueryRejectedError as error:
+        raise HairkgError(f"{question.path}: query refused: {error.message}") from None
     dataset = load_dataset(args.data, store=args.store)
-    print(run_select_as_table(dataset, text))
+    with tempfile.TemporaryDirectory(prefix="hairkg-query-") as workdir:
+        dump = Path(workdir) / "dataset.nq"
+        dataset.serialize(str(dump), format="nquads", encoding="utf-8")
+        executor = EXECUTORS[args.store](dump)
+        answer = executor.execute(
+            QueryRequest(
+                question.text,
+                solutions_format=solutions.name if solutions else None,
+                graph_format=graph.name if graph else None,
+                row_limit=sys.maxsize - 1,  # no cap on the command line
+                uses_from=info.uses_from,
+            )
+        )
+    if answer.status != 200:
+        raise HairkgError(f"{question.path}: {answer.body.decode('utf-8').strip()}")
+    sys.stdout.flush()
+    sys.stdout.buffer.write(answer.body)
+    sys.stdout.buffer.flush()
     return 0
 
 
@@ -252,8 +292,21 @@ exit status:
     )
     validate.set_defaults(run=_cmd_validate)
 
-    query = commands.add_parser("query", help="run a SPARQL SELECT (file or competency question)")
+    query = commands.add_parser(
+        "query",
+        help="run a SPARQL query (file or competency question) on the graph",
+        description="Run a read-only SPARQL query on the shipped graph (plus --data files), "
+        "with the endpoint's checks: SERVICE, updates and over-deep queries are refused, "
+        "FROM is never fetched. SELECT/ASK print as SPARQL TSV unless --format says otherwise, "
+        "CONSTRUCT/DESCRIBE as Turtle.",
+    )
     query.add_argument("query", help="a .rq file, or a competency question name such as cq01")
+    query.add_argument(
+        "--format",
+        metavar="FORMAT",
+        help="json, xml, csv or tsv for SELECT/ASK; turtle, ntriples, jsonld, rdfxml, trig "
+        "or nquads for CONSTRUCT/DESCRIBE",
+    )
     with_data(query)
     query.set_defaults(run=_cmd_query)
     return parser
@@ -270,3 +323,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # a bug: say so in one line; HAIRKG_DEBUG=1 shows the traceback
+        if os.environ.get("HAIRKG_DEBUG"):
+            raise
+        print(
+            f"hairkg: internal error: {type(error).__name__}: {error} "
+            "(please report it; HAIRKG_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 3

@@ -9,13 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Dataset
-from rdflib.query import Result
-
 from hairkg.errors import HairkgError
 from hairkg.paths import bundled_dir
 
-__all__ = ["CompetencyQuestion", "competency_questions", "find_query", "run_select_as_table"]
+__all__ = ["CompetencyQuestion", "competency_questions", "find_query"]
 
 
 class QueryNotFoundError(HairkgError):
@@ -54,18 +51,3 @@ def find_query(name: str) -> CompetencyQuestion:
         return matches[0]
     names = ", ".join(q.name for q in competency_questions())
     raise QueryNotFoundError(f"no single query matches {name!r}; shipped: {names}")
-
-
-def run_select_as_table(dataset: Dataset, text: str) -> str:
-    """Run a SELECT and render its rows as tab-separated text with a header."""
-    result: Result = dataset.query(text)
-    names = [str(v) for v in result.vars or []]
-    lines = ["\t".join(names)]
-    for row in result:
-        cells = (
-            []
-            if not isinstance(row, tuple)
-            else ["" if value is None else str(value) for value in row]
-        )
-        lines.append("\t".join(cells))
-    return "\n".join(lines)

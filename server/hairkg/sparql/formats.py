@@ -15,6 +15,7 @@ __all__ = [
     "SOLUTION_FORMATS",
     "ResultFormat",
     "ResultKind",
+    "format_named",
     "negotiate",
     "parse_accept",
 ]
@@ -102,6 +103,11 @@ for _format in SOLUTION_FORMATS + GRAPH_FORMATS:
         _SHORT_NAMES.setdefault((_format.kind, _key.lower()), _format)
 
 
+def format_named(kind: ResultKind, name: str) -> ResultFormat | None:
+    """The format of ``kind`` that ``name`` (short name, alias or media type) stands for."""
+    return _SHORT_NAMES.get((kind, name.strip().lower()))
+
+
 def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
     """Return ``(media range, q, position)`` entries of an Accept header; bad q counts as 0."""
     if not header:
@@ -160,7 +166,7 @@ def negotiate(
     """
     formats = SOLUTION_FORMATS if kind == "solutions" else GRAPH_FORMATS
     if format_param:
-        named = _SHORT_NAMES.get((kind, format_param.strip().lower()))
+        named = format_named(kind, format_param)
         if named is not None:
             return named
         # a name this kind of result cannot take (format=csv on CONSTRUCT, as clients send
