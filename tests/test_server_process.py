@@ -176,6 +176,21 @@ def test_large_post_body_works(live_server: LiveServer) -> None:
         assert b'"20000"' in response.read()
 
 
+def test_too_big_body_is_413_with_the_usual_headers(live_server: LiveServer) -> None:
+    body = b"SELECT * WHERE { ?s ?p ?o } #" + b"x" * (5 * 1024 * 1024)
+    request = urllib.request.Request(
+        live_server.endpoint, data=body, headers={"Content-Type": "application/sparql-query"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, headers = response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        status, headers = error.code, dict(error.headers)
+    assert status == 413
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Access-Control-Allow-Origin"] == "*"
+
+
 def _run_in_thread(url: str, results: list[tuple[int, float]]) -> threading.Thread:
     def work() -> None:
         started = time.monotonic()

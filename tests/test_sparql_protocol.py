@@ -171,6 +171,59 @@ def test_etag_allows_revalidation(client: FlaskClient) -> None:
     assert other.status_code == 200
 
 
+def test_not_modified_carries_the_headers_of_the_full_answer(client: FlaskClient) -> None:
+    first = client.get("/sparql", query_string={"query": COUNT_STUDIES})
+    weak = "W/" + first.headers["ETag"]  # If-None-Match compares weakly (RFC 9110 13.1.2)
+    again = client.get(
+        "/sparql", query_string={"query": COUNT_STUDIES}, headers={"If-None-Match": weak}
+    )
+    assert again.status_code == 304
+    for name in ("ETag", "Cache-Control", "Vary"):
+        assert again.headers[name] == first.headers[name], name
+    head = client.head(
+        "/sparql", query_string={"query": COUNT_STUDIES}, headers={"If-None-Match": "*"}
+    )
+    assert head.status_code == 304
+
+
+def test_if_none_match_on_post_is_a_failed_precondition(client: FlaskClient) -> None:
+    first = client.post("/sparql", data={"query": COUNT_STUDIES})
+    assert first.status_code == 200
+    again = client.post(
+        "/sparql", data={"query": COUNT_STUDIES}, headers={"If-None-Match": first.headers["ETag"]}
+    )
+    assert again.status_code == 412  # only GET and HEAD answer 304 (RFC 9110 13.1.2)
+
+
+def test_gzip_and_identity_have_different_validators(client: FlaskClient) -> None:
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 500"
+    plain = client.get("/sparql", query_string={"query": query})
+    zipped = client.get(
+        "/sparql", query_string={"query": query}, headers={"Accept-Encoding": "gzip"}
+    )
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert plain.headers["ETag"] != zipped.headers["ETag"]
+    # the identity validator does not validate the gzip representation, nor the reverse
+    crossed = client.get(
+        "/sparql",
+        query_string={"query": query},
+        headers={"Accept-Encoding": "gzip", "If-None-Match": plain.headers["ETag"]},
+    )
+    assert crossed.status_code == 200
+    same = client.get(
+        "/sparql",
+        query_string={"query": query},
+        headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]},
+    )
+    assert same.status_code == 304
+
+
+def test_preflight_has_no_content_type(client: FlaskClient) -> None:
+    response = client.options("/sparql")
+    assert response.status_code == 204
+    assert "Content-Type" not in response.headers
+
+
 def test_large_results_are_gzipped_when_accepted(client: FlaskClient) -> None:
     query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 500"
     plain = client.get("/sparql", query_string={"query": query})

@@ -55,7 +55,9 @@ def serve(
         threads=max(4, workers * 2),
         channel_timeout=60,
         connection_limit=1000,
-        max_request_body_size=int(app.config["MAX_CONTENT_LENGTH"]),
+        # above Flask's own limit, so that a too-big body gets its 413 from the app, with the
+        # same headers (CORS, nosniff) as every other answer; waitress still stops chunked floods
+        max_request_body_size=2 * int(app.config["MAX_CONTENT_LENGTH"]) + 65536,
         clear_untrusted_proxy_headers=True,
         ident="hairkg",
     )

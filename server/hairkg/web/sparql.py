@@ -156,8 +156,6 @@ def sparql() -> Response:
         uses_from=info.uses_from,
     )
     etag = _etag(service.data_version, query_request)
-    if etag in request.if_none_match:
-        return _vary(_cache_headers(Response(status=304), etag))
     cache = current_app.extensions.get("hairkg_result_cache")
     answer = cache.get(etag) if cache is not None else None
     from_cache = answer is not None
@@ -170,11 +168,35 @@ def sparql() -> Response:
         response.headers[key] = value
     if cache is not None:
         response.headers["Hairkg-Cache"] = "hit" if from_cache else "miss"
-    if answer.status == 200:
-        _cache_headers(response, etag)
-    else:
+    if answer.status != 200:
         response.headers["Cache-Control"] = "no-store"
-    return maybe_gzip(_vary(response), config["GZIP_MIN_BYTES"])
+        return maybe_gzip(_vary(response), config["GZIP_MIN_BYTES"])
+    _cache_headers(response, etag)
+    response = maybe_gzip(_vary(response), config["GZIP_MIN_BYTES"])
+    if response.headers.get("Content-Encoding") == "gzip":
+        # another representation, so another strong validator (RFC 9110 section 8.8.3)
+        response.set_etag(etag + "-gzip")
+    return _conditional(response)
+
+
+def _conditional(response: Response) -> Response:
+    """Apply If-None-Match (weak comparison, RFC 9110 section 13.1.2) to a 200 answer."""
+    tag, _ = response.get_etag()
+    if not tag or not request.if_none_match or not request.if_none_match.contains_weak(tag):
+        return response
+    if request.method not in ("GET", "HEAD"):
+        failed = text_response(
+            412, "precondition failed: If-None-Match matches the current answer to this query"
+        )
+        failed.headers["ETag"] = response.headers["ETag"]
+        return _vary(failed)
+    not_modified = Response(status=304)
+    # a 304 carries the headers the 200 would have carried (RFC 9110 section 15.4.5)
+    for name in ("ETag", "Cache-Control", "Vary", "Content-Location", "Expires"):
+        if name in response.headers:
+            not_modified.headers[name] = response.headers[name]
+    not_modified.headers.pop("Content-Type", None)
+    return not_modified
 
 
 def _etag(version: str, query_request: QueryRequest) -> str:
@@ -197,6 +219,7 @@ def _vary(response: Response) -> Response:
 
 def _preflight() -> Response:
     response = Response(status=204)
+    response.headers.pop("Content-Type", None)
     response.headers["Allow"] = _ALLOWED
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
     response.headers["Access-Control-Allow-Headers"] = (
