@@ -399,3 +399,17 @@ def test_format_names_are_checked(tmp_path: Path) -> None:
     assert "unknown RDF format 'yaml'" in refused(extra, "--format", "yaml").stderr
     both = refused(extra, "--format", "nt", "--input-format", "nt")
     assert "use one" in both.stderr
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    extra = tmp_path / "bom.ttl"
+    extra.write_bytes(b"\xef\xbb\xbf" + ZERO_ANALYSED_TTL.encode("utf-8"))
+    result = validate(extra)
+    assert result.returncode == 1, result.stderr  # parsed: the defect inside is found
+    assert "hkgsh:StudyShape-analysedCount (MinInclusive)" in result.stdout
+
+
+def test_file_size_limit_must_be_positive() -> None:
+    result = validate("--max-file-mb", "-1")
+    assert result.returncode == 2
+    assert "must be at least 1" in result.stderr

@@ -149,6 +149,16 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"HAIRKG_{name}", default)
 
@@ -285,7 +295,7 @@ exit status:
     validate.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     validate.add_argument(
         "--max-file-mb",
-        type=int,
+        type=_positive_int,
         default=64,
         metavar="MB",
         help="refuse FILEs bigger than this (default: 64)",

@@ -86,6 +86,7 @@ _FORMAT_ALIASES = {
     "jsonld": "json-ld",
 }
 
+_UTF8_BOM = b"\xef\xbb\xbf"
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _LINE_IN_MESSAGE = re.compile(r"\s*\(line \d+\)\s*$")
 
@@ -126,12 +127,17 @@ def parse_rdf(
             "RDF/XML with <!ENTITY declarations is refused (external entities and entity "
             "expansion are not allowed)",
         )
+    if data.startswith(_UTF8_BOM):
+        # A byte-order mark is allowed before UTF-8 text and says nothing about the RDF; the
+        # blank replacement keeps columns of the first line right.
+        data = b" " + data[len(_UTF8_BOM) :]
     _check_nesting(data, fmt, source, max_nesting)
     try:
         quads = list(ox.parse(data, format=fmt.oxigraph, base_iri=base_iri, lenient=False))
     except SyntaxError as error:
         return _raise_syntax(error, source)
     except (ValueError, OSError) as error:
+        _refuse_remote_context(error, source)
         raise RdfSyntaxError(source, str(error)) from None
     except MemoryError as error:
         raise UnsafeInputError(
@@ -145,7 +151,19 @@ def parse_rdf(
     return quads
 
 
+def _refuse_remote_context(error: Exception, source: str) -> None:
+    """Say plainly that a JSON-LD context to fetch was refused (Oxigraph has no loader set)."""
+    if "LoadDocumentCallback" in str(error):
+        raise UnsafeInputError(
+            source,
+            "JSON-LD with a remote context (a @context URL or file) is refused: hairkg never "
+            "fetches anything while loading; put the context inline in the file",
+            line=getattr(error, "lineno", None),
+        ) from None
+
+
 def _raise_syntax(error: SyntaxError, source: str) -> list[ox.Quad]:
+    _refuse_remote_context(error, source)
     message = _LINE_IN_MESSAGE.sub("", str(error.msg or error))
     message = re.sub(r"^Parser error at line \d+ between columns \d+ and \d+: ", "", message)
     raise RdfSyntaxError(source, message, line=error.lineno, column=error.offset) from None
