@@ -64,3 +64,10 @@ def test_malformed_quality_counts_as_zero() -> None:
         ("text/csv", 0.0, 0),
         ("text/plain", 0.0, 1),
     ]
+
+
+def test_format_json_on_a_graph_result_means_json_ld() -> None:
+    graph = negotiate("text/turtle", "graph", "json")
+    assert graph is not None and graph.media_type == "application/ld+json"
+    solutions = negotiate(None, "solutions", "json")
+    assert solutions is not None and solutions.media_type == "application/sparql-results+json"

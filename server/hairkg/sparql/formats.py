@@ -81,7 +81,7 @@ GRAPH_FORMATS: tuple[ResultFormat, ...] = (
     ),
     ResultFormat("ntriples", "application/n-triples", "graph", ("nt", "text/plain"), "nt"),
     ResultFormat(
-        "jsonld", "application/ld+json", "graph", ("json-ld", "application/json"), "json-ld"
+        "jsonld", "application/ld+json", "graph", ("json-ld", "json", "application/json"), "json-ld"
     ),
     ResultFormat(
         "rdfxml",
