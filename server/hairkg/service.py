@@ -58,27 +58,25 @@ def prepare_service(
     """Load, validate, dump and start the workers; raise if the data does not conform."""
     dataset = load_dataset(extra_files, store="oxigraph")
     if validate:
-        from hairkg.report import render_text
-        from hairkg.validation import load_shapes, validate_graph, validation_graph
+        from hairkg.report import render_text, summary
+        from hairkg.validation import ValidationData, validate_data
 
         extra = [
             URIRef(c.identifier)
             for c in dataset.contexts()
             if not str(c.identifier).startswith("https://w3id.org/hairkg/graph/")
         ]
-        outcome = validate_graph(
-            validation_graph(dataset, extra_graphs=extra),
-            load_shapes(),
-            engine="turbo",
-            sources=[s.path for s in shipped_sources()] + list(extra_files),
+        data = ValidationData.from_dataset(
+            dataset, extra, sources=[s.path for s in shipped_sources()] + list(extra_files)
         )
+        outcome = validate_data(data)  # the shipped shapes (parsed once), the default engine
         if not outcome.conforms():
             raise DataNotConformingError(
                 "the data does not conform to the shapes; refusing to serve it:\n"
                 + render_text(outcome)
             )
         if report is not None:
-            report.append(render_text(outcome).splitlines()[-1])
+            report.append(summary(outcome))
     workdir = tempfile.TemporaryDirectory(prefix="hairkg-")
     dump = Path(workdir.name) / "dataset.nq"
     dataset.serialize(str(dump), format="nquads", encoding="utf-8")

@@ -50,8 +50,6 @@ __all__ = [
     "shipped_shapes",
     "validate_data",
     "validate_files",
-    "validate_graph",
-    "validation_graph",
 ]
 
 #: The named graphs validated: everything asserted (no inferences; shapes follow
@@ -200,6 +198,24 @@ class ValidationData:
         return cls(triples, sources)
 
     @classmethod
+    def from_dataset(
+        cls,
+        dataset: Dataset,
+        extra_graphs: Sequence[URIRef] = (),
+        sources: Sequence[Path] = (),
+    ) -> ValidationData:
+        """The asserted graphs of a loaded dataset (and ``extra_graphs``), files not re-read."""
+        names = [graph_iri(name) for name in VALIDATED_GRAPHS] + list(extra_graphs)
+        return cls(
+            (
+                ox.Triple(to_ox(s), to_ox(p), to_ox(o))  # type: ignore[arg-type]
+                for name in names
+                for s, p, o in dataset.graph(name)
+            ),
+            sources,
+        )
+
+    @classmethod
     def from_graph(cls, graph: Graph, sources: Sequence[Path] = ()) -> ValidationData:
         """Wrap an rdflib graph (kept as is for pySHACL)."""
         data = cls((ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph), sources)  # type: ignore[arg-type]
@@ -254,17 +270,6 @@ class ValidationData:
             if isinstance(label, ox.Literal)
         )
         return texts[0][1] if texts else None
-
-
-def validation_graph(dataset: Dataset, extra_graphs: Sequence[URIRef] = ()) -> Graph:
-    """Copy the asserted graphs (and ``extra_graphs``) of ``dataset`` into one plain graph."""
-    graph = Graph()
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    for name in [graph_iri(n) for n in VALIDATED_GRAPHS] + list(extra_graphs):
-        for triple in dataset.graph(name):
-            graph.add(triple)
-    return graph
 
 
 # --- the engines ---
@@ -472,21 +477,6 @@ def validate_files(
     """Validate the shipped graph plus ``extra_files`` against the shipped shapes."""
     data = ValidationData.from_files(extra_files, input_format=input_format, max_bytes=max_bytes)
     return validate_data(data, engine=engine)
-
-
-def validate_graph(
-    data: Graph | ValidationData,
-    shapes: Graph | Shapes | None = None,
-    *,
-    engine: str | None = None,
-    sources: Sequence[Path] = (),
-) -> ValidationOutcome:
-    """Validate an rdflib graph (or :class:`ValidationData`); ``sources`` give file:line."""
-    if isinstance(data, Graph):
-        data = ValidationData.from_graph(data, sources)
-    if isinstance(shapes, Graph):
-        shapes = Shapes(shapes)
-    return validate_data(data, shapes, engine=engine)
 
 
 def _result(
