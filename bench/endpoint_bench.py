@@ -11,7 +11,7 @@ Servers (each started here, on a free loopback port, and stopped at the end):
 * ``floor``: Flask returning a fixed answer under the same waitress settings.
 
 Every server holds the same quads: the dataset hairkg builds from its shipped graph plus the
-synthetic file (``hairkg.loading.load_dataset``, named graphs and OWL-RL inferences
+synthetic file (``hairkg.graph.loading.load_dataset``, named graphs and OWL-RL inferences
 included), and every server's default graph is the union of the named graphs, as hairkg's
 is. So the competency questions (``queries/*.rq``, some of which use ``GRAPH``) and the
 synthetic mix (no ``GRAPH``) have the same answers everywhere; the script checks that.
@@ -151,9 +151,10 @@ class Query:
 
 
 def _form(text: str) -> str:
+    from hairkg.settings import Settings
     from hairkg.sparql.guard import check_query
 
-    form = check_query(text).form
+    form = check_query(text, Settings().query_limits).form
     if form is None:
         raise ValueError(f"cannot tell the form of query:\n{text}")
     return form
@@ -677,9 +678,9 @@ class SizeReport:
 
 def export_dataset(synthetic: Path, target: Path) -> int:
     """Write the quads hairkg serves for ``synthetic`` to ``target`` (N-Quads)."""
-    from hairkg.loading import load_dataset
+    from hairkg.graph.loading import load_dataset
 
-    dataset = load_dataset([synthetic], store="oxigraph")
+    dataset = load_dataset([synthetic])
     dataset.serialize(str(target), format="nquads", encoding="utf-8")
     import pyoxigraph as ox
 
@@ -742,7 +743,7 @@ def bench_size(
                 report.quads = export_dataset(data, dump)
                 report.startup["export"] = (
                     f"{time.perf_counter() - started:.1f} s to build the same dataset "
-                    f"({report.quads} quads) with hairkg.loading, inference cache warm"
+                    f"({report.quads} quads) with hairkg.graph.loading, inference cache warm"
                 )
             server = _start_other(name, dump, workdir, label, args, report)
         driver = Driver(

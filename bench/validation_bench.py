@@ -40,10 +40,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from hairkg.loading import shipped_sources
-from hairkg.mappings import read_sssom
-from hairkg.rdf_io import read_rdf_file
-from hairkg.terms import to_ox
+from hairkg.graph.loading import shipped_sources
+from hairkg.graph.mappings import read_sssom
+from hairkg.graph.rdf_io import read_rdf_file
+from hairkg.graph.terms import to_ox
 
 HKR = "https://w3id.org/hairkg/resource/"
 DOI = "http://purl.org/ontology/bibo/doi"

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import bioregistry
 
-from hairkg.mappings import read_sssom
-from hairkg.namespaces import QUDT, UNIT
+from hairkg.graph.mappings import read_sssom
+from hairkg.graph.vocab import QUDT, UNIT
 
 ROOT = Path(__file__).resolve().parents[1]
 IMPORTS = ROOT / "ontology" / "imports"

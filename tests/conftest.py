@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset
 
-from hairkg.loading import load_dataset
+from hairkg.graph.loading import load_dataset
 from hairkg.service import Service, prepare_service
+from hairkg.settings import Settings
 from hairkg.web import create_app
 
 
@@ -23,7 +24,7 @@ def dataset() -> Dataset:
 @pytest.fixture(scope="session")
 def memory_dataset() -> Dataset:
     """The shipped graph on rdflib's memory store, to compare backends."""
-    return load_dataset(store="memory")
+    return load_dataset(backend="memory")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -37,10 +38,8 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 @pytest.fixture(scope="session")
 def service() -> Iterator[Service]:
     """A prepared service (dump + two query workers) shared by the web tests."""
-    from hairkg.sparql.pool import PoolSettings
-
     prepared = prepare_service(
-        validate=False, settings=PoolSettings(workers=2, timeout=3.0, memory_limit_mb=512)
+        Settings(validate=False, workers=2, query_timeout=3.0, query_memory_mb=512)
     )
     yield prepared
     prepared.close()
@@ -48,7 +47,7 @@ def service() -> Iterator[Service]:
 
 @pytest.fixture()
 def app(service: Service) -> Flask:
-    return create_app({"TESTING": True, "QUERY_TIMEOUT": 3.0}, service=service)
+    return create_app(Settings(query_timeout=3.0), service, testing=True)
 
 
 @pytest.fixture()

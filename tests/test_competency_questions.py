@@ -97,8 +97,8 @@ def test_query_file_has_title_and_test(path: Path) -> None:
 
 
 def test_query_titles_are_what_the_cli_shows() -> None:
-    """hairkg.queries reads the title from the ``# CQnn:`` line (server/hairkg/queries.py)."""
-    from hairkg.queries import competency_questions
+    """hairkg.sparql.questions reads the title from the ``# CQnn:`` line (server/hairkg/queries.py)."""
+    from hairkg.sparql.questions import competency_questions
 
     questions = {q.name: q.title for q in competency_questions()}
     assert set(questions) == {p.stem for p in QUERY_FILES}

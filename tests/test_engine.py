@@ -1,4 +1,4 @@
-"""Executors: Oxigraph's native result writers and the Python writers give the same answers.
+"""Query engines: Oxigraph's native result writers and the Python writers give the same answers.
 
 The Oxigraph executor writes SELECT results with Oxigraph's own serialisers and falls back to
 the Python writers (evaluating again, stopping at the row cap) when a result is over the cap
@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from hairkg.sparql.engine import EXECUTORS, OxigraphExecutor, QueryRequest
+from hairkg.sparql.engines import ENGINES, OxigraphEngine, QueryRequest
 
 TRIPLES = 40
 DATA = "".join(
@@ -39,8 +39,8 @@ def nquads(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def executor(nquads: Path) -> OxigraphExecutor:
-    return OxigraphExecutor(nquads)
+def executor(nquads: Path) -> OxigraphEngine:
+    return OxigraphEngine(nquads)
 
 
 def _rows(fmt: str, body: bytes) -> list[tuple[str, ...]]:
@@ -61,30 +61,30 @@ def _rows(fmt: str, body: bytes) -> list[tuple[str, ...]]:
     return sorted(out)
 
 
-def _answer(executor: OxigraphExecutor, fmt: str, row_limit: int) -> tuple[bytes, dict[str, str]]:
+def _answer(executor: OxigraphEngine, fmt: str, row_limit: int) -> tuple[bytes, dict[str, str]]:
     response = executor.execute(QueryRequest(QUERY, solutions_format=fmt, row_limit=row_limit))
     assert response.status == 200, response.body
     return response.body, response.headers
 
 
 @pytest.fixture()
-def python_only(executor: OxigraphExecutor) -> Iterator[OxigraphExecutor]:
+def python_only(executor: OxigraphEngine) -> Iterator[OxigraphEngine]:
     """The same executor with a byte budget too small for any native answer."""
     executor.native_budget = 1
     try:
         yield executor
     finally:
-        executor.native_budget = OxigraphExecutor.native_budget
+        executor.native_budget = OxigraphEngine.native_budget
 
 
 @pytest.mark.parametrize("fmt", [*FORMATS, "csv"])
-def test_native_and_python_writers_agree(executor: OxigraphExecutor, fmt: str) -> None:
+def test_native_and_python_writers_agree(executor: OxigraphEngine, fmt: str) -> None:
     native, native_headers = _answer(executor, fmt, 10_000)
     executor.native_budget = 1
     try:
         python, _ = _answer(executor, fmt, 10_000)
     finally:
-        executor.native_budget = OxigraphExecutor.native_budget
+        executor.native_budget = OxigraphEngine.native_budget
     assert _rows(fmt, native) == _rows(fmt, python)
     assert len(_rows(fmt, native)) == TRIPLES + 1
     assert "Hairkg-Result-Truncated" not in native_headers
@@ -92,7 +92,7 @@ def test_native_and_python_writers_agree(executor: OxigraphExecutor, fmt: str) -
 
 @pytest.mark.parametrize("fmt", [*FORMATS, "csv"])
 @pytest.mark.parametrize("limit", [1, 5, TRIPLES, TRIPLES + 1, TRIPLES + 2])
-def test_row_cap_in_every_format(executor: OxigraphExecutor, fmt: str, limit: int) -> None:
+def test_row_cap_in_every_format(executor: OxigraphEngine, fmt: str, limit: int) -> None:
     body, headers = _answer(executor, fmt, limit)
     rows = _rows(fmt, body)
     assert len(rows) == min(limit, TRIPLES + 1)
@@ -102,21 +102,21 @@ def test_row_cap_in_every_format(executor: OxigraphExecutor, fmt: str, limit: in
         assert headers["Hairkg-Result-Truncated"] == f"true; limit={limit}"
 
 
-def test_budget_fallback_keeps_the_cap(python_only: OxigraphExecutor) -> None:
+def test_budget_fallback_keeps_the_cap(python_only: OxigraphEngine) -> None:
     body, headers = _answer(python_only, "json", 3)
     assert len(json.loads(body)["results"]["bindings"]) == 3
     assert headers["Hairkg-Result-Truncated"] == "true; limit=3"
 
 
-@pytest.mark.parametrize("store", sorted(EXECUTORS))
+@pytest.mark.parametrize("store", sorted(ENGINES))
 def test_every_store_gives_the_same_rows(nquads: Path, store: str) -> None:
-    executor = EXECUTORS[store](nquads)
+    executor = ENGINES[store](nquads)
     response = executor.execute(QueryRequest(QUERY, solutions_format="json"))
-    reference = OxigraphExecutor(nquads).execute(QueryRequest(QUERY, solutions_format="json"))
+    reference = OxigraphEngine(nquads).execute(QueryRequest(QUERY, solutions_format="json"))
     assert _rows("json", response.body) == _rows("json", reference.body)
 
 
-def test_evaluation_error_is_a_client_error(executor: OxigraphExecutor) -> None:
+def test_evaluation_error_is_a_client_error(executor: OxigraphEngine) -> None:
     response = executor.execute(QueryRequest("SELECT * WHERE { ?s ?p }", solutions_format="json"))
     assert response.status == 400
     assert b"syntax error" in response.body

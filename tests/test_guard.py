@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from hairkg.settings import Settings
 from hairkg.sparql.guard import QueryRejectedError, check_query
+
+LIMITS = Settings().query_limits
 
 
 @pytest.mark.parametrize(
@@ -33,7 +36,7 @@ from hairkg.sparql.guard import QueryRejectedError, check_query
 )
 def test_dangerous_queries_are_refused(query: str, reason: str) -> None:
     with pytest.raises(QueryRejectedError, match=reason):
-        check_query(query)
+        check_query(query, LIMITS)
 
 
 @pytest.mark.parametrize(
@@ -50,11 +53,11 @@ def test_dangerous_queries_are_refused(query: str, reason: str) -> None:
     ],
 )
 def test_ordinary_queries_pass(query: str) -> None:
-    check_query(query)
+    check_query(query, LIMITS)
 
 
 def test_query_form_and_dataset_clauses_are_reported() -> None:
-    info = check_query("PREFIX ex: <http://e/> CONSTRUCT WHERE { ?s ?p ?o }")
+    info = check_query("PREFIX ex: <http://e/> CONSTRUCT WHERE { ?s ?p ?o }", LIMITS)
     assert info.form == "CONSTRUCT" and not info.uses_from
-    info = check_query("SELECT * FROM <http://g> WHERE { ?s ?p ?o }")
+    info = check_query("SELECT * FROM <http://g> WHERE { ?s ?p ?o }", LIMITS)
     assert info.form == "SELECT" and info.uses_from

@@ -10,9 +10,10 @@ from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from hairkg.errors import RdfSyntaxError, UnknownFormatError, UnknownStoreError, UnsafeInputError
-from hairkg.loading import load_dataset, shipped_sources
-from hairkg.namespaces import GRAPHS, HKG, HKR, graph_iri
-from hairkg.rdf_io import read_rdf_file
+from hairkg.graph.loading import load_dataset, shipped_sources
+from hairkg.graph.rdf_io import read_rdf_file
+from hairkg.graph.vocab import HKG, HKR, graph_iri
+from hairkg.namespaces import GRAPHS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -72,7 +73,7 @@ def test_both_stores_hold_the_same_triples(dataset: Dataset, memory_dataset: Dat
 
 def test_unknown_store_lists_the_choices() -> None:
     with pytest.raises(UnknownStoreError, match="memory"):
-        load_dataset(store="nosuchstore", infer=False)
+        load_dataset(backend="nosuchstore", infer=False)
 
 
 def test_shipped_sources_cover_each_part() -> None:

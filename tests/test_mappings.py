@@ -11,8 +11,8 @@ import pytest
 from rdflib import Dataset, URIRef
 from rdflib.namespace import SKOS
 
-from hairkg.mappings import read_sssom
-from hairkg.namespaces import graph_iri
+from hairkg.graph.mappings import read_sssom
+from hairkg.graph.vocab import graph_iri
 from hairkg.paths import bundled_dir
 
 SSSOM_PATH = bundled_dir("data") / "mappings" / "hairkg.sssom.tsv"

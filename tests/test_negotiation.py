@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hairkg.sparql.formats import negotiate, parse_accept
+from hairkg.web.negotiation import negotiate
 
 
 @pytest.mark.parametrize(
@@ -59,11 +59,16 @@ def test_format_parameter_overrides_accept(param: str, kind: str, expected: str)
     assert chosen is not None and chosen.media_type == expected
 
 
-def test_malformed_quality_counts_as_zero() -> None:
-    assert parse_accept("text/csv;q=abc, text/plain;q=2") == [
-        ("text/csv", 0.0, 0),
-        ("text/plain", 0.0, 1),
-    ]
+@pytest.mark.parametrize("accept", ["text/csv;q=abc", "text/csv;q=2", "text/csv;q=-1"])
+def test_malformed_quality_does_not_select(accept: str) -> None:
+    # an out-of-range or unreadable q is not a preference for the range (RFC 9110 12.4.2)
+    assert negotiate(accept, "solutions") is None
+
+
+def test_java_default_accept_header_gets_the_preferred_format() -> None:
+    # what Java's HttpURLConnection sends when a client sets nothing
+    chosen = negotiate("text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2", "graph")
+    assert chosen is not None and chosen.media_type == "text/turtle"
 
 
 def test_format_json_on_a_graph_result_means_json_ld() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Dataset, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
-from hairkg.namespaces import HKG, ONTOLOGY_IRI, graph_iri
+from hairkg.graph.vocab import HKG, ONTOLOGY_IRI, graph_iri
 
 VANN_PREFIX = URIRef("http://purl.org/vocab/vann/preferredNamespacePrefix")
 

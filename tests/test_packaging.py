@@ -71,7 +71,7 @@ def test_installed_wheel_loads_from_its_bundle(wheel: Path, tmp_path: Path) -> N
         timeout=300,
     )
     code = (
-        "import hairkg.paths as p, hairkg.loading as l; "
+        "import hairkg.paths as p, hairkg.graph.loading as l; "
         "print(p.bundled_dir('data')); print(len(l.load_dataset(infer=False)))"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}

@@ -17,15 +17,15 @@ from flask.testing import FlaskClient
 
 from hairkg.namespaces import PREFIXES
 from hairkg.paths import bundled_dir
-from hairkg.queries import competency_questions
 from hairkg.service import Service, prepare_service
-from hairkg.sparql.pool import PoolSettings
+from hairkg.settings import Settings
+from hairkg.sparql.questions import competency_questions
 from hairkg.web import create_app, pages
 
 
 @pytest.fixture(scope="module")
 def service() -> Iterator[Service]:
-    prepared = prepare_service(validate=False, settings=PoolSettings(workers=1))
+    prepared = prepare_service(Settings(validate=False, workers=1))
     try:
         yield prepared
     finally:
@@ -34,7 +34,7 @@ def service() -> Iterator[Service]:
 
 @pytest.fixture(scope="module")
 def app(service: Service) -> Flask:
-    return create_app({"TESTING": True}, service=service)
+    return create_app(Settings(), service, testing=True)
 
 
 @pytest.fixture()

@@ -36,7 +36,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "qc"
     ],
 )
 def test_qc_query_finds_an_injected_defect(name: str) -> None:
-    from hairkg.loading import load_dataset
+    from hairkg.graph.loading import load_dataset
 
     broken = load_dataset([FIXTURES / f"{name}.ttl"], infer=False)
     rows = list(broken.query((QC_DIR / f"{name}.rq").read_text(encoding="utf-8")))

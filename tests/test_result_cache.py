@@ -6,8 +6,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hairkg.service import Service
+from hairkg.settings import Settings
 from hairkg.sparql.cache import ResultCache
-from hairkg.sparql.engine import QueryResponse
+from hairkg.sparql.engines import QueryResponse
 from hairkg.web import create_app
 
 QUERY = "SELECT ?s WHERE { ?s a <https://w3id.org/hairkg/ontology/Study> } ORDER BY ?s"
@@ -47,7 +48,7 @@ def test_errors_are_never_cached(client: FlaskClient) -> None:
 
 
 def test_cache_can_be_turned_off(service: Service) -> None:
-    app: Flask = create_app({"TESTING": True, "RESULT_CACHE_MB": 0}, service=service)
+    app: Flask = create_app(Settings(result_cache_mb=0), service, testing=True)
     client = app.test_client()
     answers = [client.get("/sparql", query_string={"query": QUERY}) for _ in range(2)]
     assert all(a.status_code == 200 for a in answers)

@@ -17,7 +17,8 @@ import pyoxigraph as ox
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hairkg.validation import SHAPES_NS, ValidationData, ValidationOutcome, validate_data
+from hairkg.namespaces import SHAPES_NS
+from hairkg.validation import ValidationData, ValidationOutcome, validate_data
 
 DESIGNS = (
     "design-randomised-controlled-trial",

@@ -21,17 +21,12 @@ import pytest
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
-from hairkg.loading import shipped_sources
-from hairkg.rdf_io import read_rdf_file
-from hairkg.terms import from_ox
-from hairkg.validation import (
-    SHAPES_NS,
-    ValidationData,
-    ValidationOutcome,
-    render_path,
-    shipped_shapes,
-    validate_data,
-)
+from hairkg.graph.loading import shipped_sources
+from hairkg.graph.rdf_io import read_rdf_file
+from hairkg.graph.terms import from_ox
+from hairkg.namespaces import SHAPES_NS
+from hairkg.validation import ValidationData, ValidationOutcome, shipped_shapes, validate_data
+from hairkg.validation.naming import render_path
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "shapes"

@@ -15,6 +15,9 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import Graph
 
+from hairkg.settings import Settings
+from hairkg.web import create_app
+
 HKG = "https://w3id.org/hairkg/ontology/"
 COUNT_STUDIES = f"SELECT (COUNT(?s) AS ?n) WHERE {{ ?s a <{HKG}Study> }}"
 FORM = "application/x-www-form-urlencoded"
@@ -237,11 +240,8 @@ def test_large_results_are_gzipped_when_accepted(client: FlaskClient) -> None:
 
 
 def test_row_cap_is_reported(client: FlaskClient) -> None:
-    client.application.config["ROW_LIMIT"] = 5
-    try:
-        response = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"})
-    finally:
-        client.application.config["ROW_LIMIT"] = 10_000
+    app = create_app(Settings(row_limit=5), client.application.extensions["hairkg"], testing=True)
+    response = app.test_client().get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"})
     assert len(bindings(response.get_json())) == 5
     assert response.headers["Hairkg-Result-Truncated"].startswith("true")
 
@@ -509,13 +509,12 @@ def test_unknown_path_is_a_plain_404(client: FlaskClient) -> None:
 @pytest.fixture(scope="module")
 def memory_client() -> Iterator[FlaskClient]:
     from hairkg.service import prepare_service
-    from hairkg.sparql.pool import PoolSettings
     from hairkg.web import create_app
 
     service = prepare_service(
-        store="memory", validate=False, settings=PoolSettings(workers=1, timeout=20.0)
+        Settings(store="memory", validate=False, workers=1, query_timeout=20.0)
     )
-    yield create_app({"TESTING": True}, service=service).test_client()
+    yield create_app(Settings(), service, testing=True).test_client()
     service.close()
 
 
@@ -528,7 +527,7 @@ def test_memory_store_answers_the_same(memory_client: FlaskClient, client: Flask
 
 
 def test_memory_store_restricts_the_dataset_and_never_fetches(memory_client: FlaskClient) -> None:
-    from hairkg.mappings import read_sssom
+    from hairkg.graph.mappings import read_sssom
     from hairkg.paths import bundled_dir
 
     rows = len(read_sssom(bundled_dir("data") / "mappings" / "hairkg.sssom.tsv").mappings)

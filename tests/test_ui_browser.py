@@ -32,7 +32,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from hairkg.queries import competency_questions
+from hairkg.sparql.questions import competency_questions
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ __all__ = ["__version__", "load_dataset"]
 def __getattr__(name: str) -> Any:
     # Imported lazily so that query worker processes start without rdflib and owlrl.
     if name == "load_dataset":
-        from hairkg.loading import load_dataset
+        from hairkg.graph.loading import load_dataset
 
         return load_dataset
     raise AttributeError(name)

@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from hairkg import __version__
-from hairkg.errors import HairkgError
-from hairkg.stores import STORES
+from hairkg.errors import DataNotConformingError, HairkgError
+from hairkg.graph.rdf_io import DEFAULT_MAX_FILE_BYTES
+from hairkg.settings import Settings
+from hairkg.sparql.engines import ENGINES
 
 __all__ = ["main"]
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from hairkg.loading import load_dataset
-    from hairkg.stats import compute_stats, format_stats
+    from hairkg.graph.loading import load_dataset
+    from hairkg.graph.stats import compute_stats, format_stats
 
-    dataset = load_dataset(args.data, store=args.store, infer=not args.no_infer)
+    dataset = load_dataset(args.data, infer=not args.no_infer)
     print(format_stats(compute_stats(dataset), classes="" if args.all_classes else "hkg"))
     return 0
 
 
 def _cmd_fmt(args: argparse.Namespace) -> int:
-    from hairkg.loading import shipped_sources
-    from hairkg.turtle_format import format_turtle_file
+    from hairkg.graph.loading import shipped_sources
+    from hairkg.graph.turtle_format import format_turtle_file
 
     paths = args.files or [s.path for s in shipped_sources() if s.path.suffix == ".ttl"]
     unformatted = []
@@ -47,42 +50,36 @@ def _cmd_query(args: argparse.Namespace) -> int:
     """Run a query file the way the endpoint would: same guard, same engines, same writers."""
     import tempfile
 
-    from hairkg.loading import load_dataset
-    from hairkg.queries import find_query
-    from hairkg.sparql.engine import EXECUTORS, QueryRequest
-    from hairkg.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS, format_named
+    from hairkg.formats import ALL_FORMATS, format_named
+    from hairkg.graph.loading import load_dataset
+    from hairkg.sparql.engines import QueryRequest
     from hairkg.sparql.guard import QueryRejectedError, check_query
-    from hairkg.web.config import DEFAULTS
+    from hairkg.sparql.questions import find_query
 
+    settings = Settings.from_env(store=args.store)
     question = find_query(args.query)
     solutions = format_named("solutions", args.format or "tsv")
     graph = format_named("graph", args.format or "turtle")
     if solutions is None and graph is None:
-        names = sorted({f.name for f in SOLUTION_FORMATS + GRAPH_FORMATS})
+        names = sorted({f.name for f in ALL_FORMATS})
         raise HairkgError(
             f"unknown result format {args.format!r}; choose one of {', '.join(names)}"
         )
     try:
-        info = check_query(
-            question.text,
-            max_depth=DEFAULTS["MAX_QUERY_DEPTH"],
-            max_tokens=DEFAULTS["MAX_QUERY_TOKENS"],
-            max_operators=DEFAULTS["MAX_QUERY_OPERATORS"],
-        )
+        info = check_query(question.text, settings.query_limits)
     except QueryRejectedError as error:
         raise HairkgError(f"{question.path}: query refused: {error.message}") from None
-    dataset = load_dataset(args.data, store=args.store)
+    dataset = load_dataset(args.data)
     with tempfile.TemporaryDirectory(prefix="hairkg-query-") as workdir:
         dump = Path(workdir) / "dataset.nq"
         dataset.serialize(str(dump), format="nquads", encoding="utf-8")
-        executor = EXECUTORS[args.store](dump)
-        answer = executor.execute(
+        engine = ENGINES[settings.store](dump)
+        answer = engine.execute(
             QueryRequest(
                 question.text,
                 solutions_format=solutions.name if solutions else None,
                 graph_format=graph.name if graph else None,
-                row_limit=sys.maxsize - 1,  # no cap on the command line
-                uses_from=info.uses_from,
+                uses_from=info.uses_from,  # no row cap on the command line
             )
         )
     if answer.status != 200:
@@ -94,8 +91,8 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from hairkg.report import render_json, render_text, render_turtle
     from hairkg.validation import validate_files
+    from hairkg.validation.report import render_json, render_text, render_turtle
 
     report_format, input_format = _split_validate_format(args.format, args.input_format)
     outcome = validate_files(
@@ -123,7 +120,7 @@ def _split_validate_format(value: str | None, input_format: str | None) -> tuple
     the files' syntax. The names only collide on ``turtle``, which means the report; a Turtle
     input with an odd extension is given with ``--input-format turtle``.
     """
-    from hairkg.rdf_io import format_for_path
+    from hairkg.formats import rdf_format_named
 
     if value is None or value in REPORT_FORMATS:
         return value or "text", input_format
@@ -131,21 +128,26 @@ def _split_validate_format(value: str | None, input_format: str | None) -> tuple
         raise HairkgError(
             f"--format {value} names an input syntax and --input-format is given too; use one"
         )
-    format_for_path(Path("-"), value)  # raises with the list of known syntaxes
+    rdf_format_named(value)  # raises with the list of known syntaxes
     return "text", value
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from hairkg.validation.report import render_text
     from hairkg.web.serve import serve
 
-    serve(
-        args.host,
-        args.port,
+    settings = Settings.from_env(
+        host=args.host,
+        port=args.port,
         workers=args.workers,
-        data=args.data,
         store=args.store,
-        validate=not args.no_validate,
+        validate=False if args.no_validate else None,
     )
+    try:
+        serve(settings, args.data)
+    except DataNotConformingError as error:
+        print(f"hairkg: error: {error}:\n{render_text(error.outcome)}", file=sys.stderr)
+        return error.exit_code
     return 0
 
 
@@ -157,10 +159,6 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
-
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(f"HAIRKG_{name}", default)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -184,28 +182,36 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument(
             "--store",
-            choices=sorted(STORES),
-            default="oxigraph",
-            help="store backend (default: oxigraph)",
+            choices=sorted(ENGINES),
+            default=None,
+            help=f"query engine (default: {Settings.store})",
         )
 
     serve = commands.add_parser(
         "serve",
         help="start the SPARQL endpoint and query UI (production WSGI server)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Validate the graph and serve it: a SPARQL 1.1 endpoint at /sparql and a "
-        "query editor at /. Every option can also be set with a HAIRKG_* environment variable "
-        "(HAIRKG_HOST, HAIRKG_PORT, HAIRKG_WORKERS, HAIRKG_STORE, HAIRKG_QUERY_TIMEOUT, "
-        "HAIRKG_QUERY_MEMORY_MB, HAIRKG_ROW_LIMIT, HAIRKG_RESULT_CACHE_MB).",
+        "query editor at /.",
+        epilog="settings:\n  Every setting is read from a HAIRKG_<NAME> environment variable; "
+        "options given here win.\n"
+        + "\n".join(
+            f"  HAIRKG_{spec.name.upper():<22} default {spec.default!r}"
+            for spec in dataclasses.fields(Settings)
+        ),
     )
-    serve.add_argument("--host", default=_env("HOST", "127.0.0.1"))
+    serve.add_argument("--host", default=None, help=f"address (default: {Settings.host})")
     serve.add_argument(
-        "--port", type=int, default=int(_env("PORT", "8000")), help="TCP port (0 picks a free one)"
+        "--port",
+        type=int,
+        default=None,
+        help=f"TCP port (default: {Settings.port}; 0 picks a free one)",
     )
     serve.add_argument(
         "--workers",
-        type=int,
-        default=int(_env("WORKERS", "2")),
-        help="query worker processes (default 2)",
+        type=_positive_int,
+        default=None,
+        help=f"query worker processes (default: {Settings.workers})",
     )
     serve.add_argument(
         "--data",
@@ -217,20 +223,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--store",
-        choices=sorted(STORES),
-        default=_env("STORE", "oxigraph"),
-        help="query engine (default: oxigraph)",
+        choices=sorted(ENGINES),
+        default=None,
+        help=f"query engine (default: {Settings.store})",
     )
     serve.add_argument(
         "--no-validate",
         action="store_true",
-        default=_env("NO_VALIDATE", "") not in ("", "0", "false"),
-        help="serve without checking the shapes first",
+        help="serve without checking the shapes first (HAIRKG_VALIDATE=false)",
     )
     serve.set_defaults(run=_cmd_serve)
 
     stats = commands.add_parser("stats", help="triples per named graph and instances per class")
-    with_data(stats)
+    stats.add_argument(
+        "--data",
+        nargs="*",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="extra RDF files to load with the shipped graph",
+    )
     stats.add_argument("--no-infer", action="store_true", help="skip OWL-RL inference")
     stats.add_argument(
         "--all-classes", action="store_true", help="list external classes too, not only hkg: ones"
@@ -244,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fmt.set_defaults(run=_cmd_fmt)
 
-    from hairkg.validation import DEFAULT_ENGINE, ENGINES
+    from hairkg.validation import DEFAULT_ENGINE
+    from hairkg.validation import ENGINES as SHACL_ENGINES
 
     validate = commands.add_parser(
         "validate",
@@ -288,7 +301,7 @@ exit status:
     )
     validate.add_argument(
         "--engine",
-        choices=sorted(ENGINES),
+        choices=sorted(SHACL_ENGINES),
         default=None,
         help=f"SHACL engine: {DEFAULT_ENGINE} (default, fast) or pyshacl (the reference)",
     )
@@ -296,9 +309,9 @@ exit status:
     validate.add_argument(
         "--max-file-mb",
         type=_positive_int,
-        default=64,
+        default=DEFAULT_MAX_FILE_BYTES // (1024 * 1024),
         metavar="MB",
-        help="refuse FILEs bigger than this (default: 64)",
+        help="refuse FILEs bigger than this (default: %(default)s)",
     )
     validate.set_defaults(run=_cmd_validate)
 

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hairkg.validation.results import ValidationOutcome
 
 __all__ = [
     "BundleNotFoundError",
+    "DataNotConformingError",
+    "EngineError",
     "HairkgError",
+    "QueryNotFoundError",
     "RdfSyntaxError",
+    "ShapesError",
     "UnknownFormatError",
     "UnknownStoreError",
     "UnsafeInputError",
@@ -58,4 +66,31 @@ class UnknownFormatError(HairkgError):
 
 
 class UnknownStoreError(HairkgError):
-    """A store backend name that is not registered."""
+    """A query engine (``--store``) name that is not registered."""
+
+
+class QueryNotFoundError(HairkgError):
+    """No query file or competency question of that name."""
+
+
+class ShapesError(HairkgError):
+    """The shapes graph itself cannot be used."""
+
+
+class EngineError(HairkgError):
+    """A SHACL engine failed (not the data: the engine); the message names the engine."""
+
+    exit_code = 3
+
+
+class DataNotConformingError(HairkgError):
+    """The data breaks the shapes; the server refuses to serve it.
+
+    ``outcome`` holds the validation results, for the caller to render as it likes.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, outcome: ValidationOutcome) -> None:
+        super().__init__(message)
+        self.outcome = outcome

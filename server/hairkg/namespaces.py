@@ -1,57 +1,98 @@
-"""IRIs of the hairkg vocabulary, its resources and its named graphs, and the prefix map."""
+"""hairkg's IRIs as plain strings, the prefix table, and the one way to shorten an IRI.
+
+Nothing here imports rdflib, so query workers can use it; the rdflib ``Namespace`` objects
+built from these strings are in :mod:`hairkg.graph.vocab`.
+"""
 
 from __future__ import annotations
 
-from rdflib import Namespace, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
+import re
+
+import curies
 
 __all__ = [
-    "BIBO",
+    "BASE_IRI",
     "GRAPHS",
+    "GRAPH_BASE",
     "HKG",
     "HKR",
-    "OBO",
+    "ONTOLOGY_IRI",
     "PREFIXES",
-    "QUDT",
-    "UNIT",
-    "graph_iri",
+    "SHAPES_NS",
+    "graph_name_iri",
+    "prefix_converter",
+    "shorten",
 ]
 
+#: Where every IRI hairkg mints starts.
+BASE_IRI = "https://w3id.org/hairkg/"
 #: Classes and properties of the hairkg ontology.
-HKG = Namespace("https://w3id.org/hairkg/ontology/")
+HKG = BASE_IRI + "ontology/"
 #: Individuals: therapies, studies, claims, coded values.
-HKR = Namespace("https://w3id.org/hairkg/resource/")
-#: Named graphs built by :func:`hairkg.loading.load_dataset`.
-GRAPH_BASE = "https://w3id.org/hairkg/graph/"
-OBO = Namespace("http://purl.obolibrary.org/obo/")
-BIBO = Namespace("http://purl.org/ontology/bibo/")
-QUDT = Namespace("http://qudt.org/schema/qudt/")
-UNIT = Namespace("http://qudt.org/vocab/unit/")
-ONTOLOGY_IRI = URIRef("https://w3id.org/hairkg/ontology")
+HKR = BASE_IRI + "resource/"
+#: The ontology itself.
+ONTOLOGY_IRI = BASE_IRI + "ontology"
+#: Named graphs built by :func:`hairkg.graph.loading.load_dataset`.
+GRAPH_BASE = BASE_IRI + "graph/"
+#: The SHACL shapes' own IRIs.
+SHAPES_NS = BASE_IRI + "shapes/"
 
 #: The named graphs, in load order; the default graph is their union.
 GRAPHS: tuple[str, ...] = ("ontology", "imports", "data", "mappings", "inferred")
 
-
-def graph_iri(name: str) -> URIRef:
-    """Return the IRI of the named graph ``name`` (one of :data:`GRAPHS`)."""
-    return URIRef(GRAPH_BASE + name)
-
-
 #: Prefixes bound in serialisations and offered in queries.
 PREFIXES: dict[str, str] = {
-    "hkg": str(HKG),
-    "hkr": str(HKR),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "owl": str(OWL),
-    "xsd": str(XSD),
-    "skos": str(SKOS),
-    "dcterms": str(DCTERMS),
-    "prov": str(PROV),
-    "schema": str(SDO),
-    "bibo": str(BIBO),
-    "qudt": str(QUDT),
-    "unit": str(UNIT),
-    "obo": str(OBO),
+    "hkg": HKG,
+    "hkr": HKR,
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "schema": "https://schema.org/",
+    "bibo": "http://purl.org/ontology/bibo/",
+    "qudt": "http://qudt.org/schema/qudt/",
+    "unit": "http://qudt.org/vocab/unit/",
+    "obo": "http://purl.obolibrary.org/obo/",
 }
+
+#: Prefixes used only to display (validation reports name shapes and SHACL terms).
+_DISPLAY_PREFIXES = {"hkgsh": SHAPES_NS, "sh": "http://www.w3.org/ns/shacl#"}
+
+#: A local name that reads back as the same IRI in Turtle and SPARQL (PN_LOCAL, simplified).
+_LOCAL_NAME = re.compile(r"[A-Za-z0-9_][\w.-]*")
+
+
+def graph_name_iri(name: str) -> str:
+    """The IRI of the named graph ``name`` (one of :data:`GRAPHS`)."""
+    return GRAPH_BASE + name
+
+
+def prefix_converter(prefixes: dict[str, str] | None = None) -> curies.Converter:
+    """A converter for ``prefixes`` (default: hairkg's, plus the display-only ones)."""
+    if prefixes is None:
+        return _DEFAULT_CONVERTER
+    first_per_namespace: dict[str, str] = {}
+    for prefix, namespace in prefixes.items():
+        first_per_namespace.setdefault(namespace, prefix)  # curies refuses synonyms
+    return curies.Converter.from_prefix_map({p: ns for ns, p in first_per_namespace.items()})
+
+
+_DEFAULT_CONVERTER = curies.Converter.from_prefix_map({**PREFIXES, **_DISPLAY_PREFIXES})
+
+
+def shorten(iri: str, converter: curies.Converter | None = None) -> str | None:
+    """``hkr:study-tak-2020`` for an IRI in a known namespace, else None.
+
+    The longest matching namespace wins (``curies`` keeps a trie); a local name that would
+    not read back as the same IRI (``a/b``, a trailing dot, empty) gives None.
+    """
+    curie = (converter or _DEFAULT_CONVERTER).compress(iri)
+    if curie is None:
+        return None
+    local = curie.split(":", 1)[1]
+    if not _LOCAL_NAME.fullmatch(local) or local.endswith("."):
+        return None
+    return curie

@@ -1,4 +1,4 @@
-"""Everything the endpoint serves, prepared once at start: dataset, dump, pool, descriptions."""
+"""Everything the endpoint serves, prepared once at start: dataset, dump, workers, counts."""
 
 from __future__ import annotations
 
@@ -10,19 +10,15 @@ from pathlib import Path
 
 from rdflib import Dataset, URIRef
 
-from hairkg.errors import HairkgError
-from hairkg.loading import load_dataset, shipped_sources
-from hairkg.namespaces import PREFIXES
-from hairkg.sparql.pool import PoolSettings, WorkerPool
-from hairkg.stats import DatasetStats, compute_stats
+from hairkg.errors import DataNotConformingError
+from hairkg.graph.loading import load_dataset, shipped_sources
+from hairkg.graph.stats import DatasetStats, compute_stats
+from hairkg.namespaces import GRAPH_BASE, PREFIXES
+from hairkg.settings import Settings
+from hairkg.sparql.pool import WorkerPool
+from hairkg.validation.results import ValidationOutcome
 
-__all__ = ["DataNotConformingError", "Service", "prepare_service"]
-
-
-class DataNotConformingError(HairkgError):
-    """The data breaks the shapes; the server refuses to serve it."""
-
-    exit_code = 1
+__all__ = ["Service", "prepare_service"]
 
 
 @dataclass
@@ -35,6 +31,8 @@ class Service:
     data_version: str
     prefixes: dict[str, str] = field(default_factory=lambda: dict(PREFIXES))
     workdir: tempfile.TemporaryDirectory[str] | None = None
+    #: What validation found at start (None when it was skipped).
+    validation: ValidationOutcome | None = None
 
     def close(self) -> None:
         """Stop the workers and remove the dump."""
@@ -47,46 +45,45 @@ def _extra_graph_names(dataset: Dataset) -> list[str]:
     return sorted(str(c.identifier) for c in dataset.contexts() if len(c))
 
 
-def prepare_service(
-    extra_files: Sequence[Path] = (),
-    *,
-    store: str = "oxigraph",
-    validate: bool = True,
-    settings: PoolSettings | None = None,
-    report: list[str] | None = None,
-) -> Service:
-    """Load, validate, dump and start the workers; raise if the data does not conform."""
-    dataset = load_dataset(extra_files, store="oxigraph")
-    if validate:
-        from hairkg.report import render_text, summary
-        from hairkg.validation import ValidationData, validate_data
+def _validate(dataset: Dataset, extra_files: Sequence[Path]) -> ValidationOutcome:
+    from hairkg.validation import ValidationData, validate_data
 
-        extra = [
-            URIRef(c.identifier)
-            for c in dataset.contexts()
-            if not str(c.identifier).startswith("https://w3id.org/hairkg/graph/")
-        ]
-        data = ValidationData.from_dataset(
-            dataset, extra, sources=[s.path for s in shipped_sources()] + list(extra_files)
-        )
-        outcome = validate_data(data)  # the shipped shapes (parsed once), the default engine
+    extra = [
+        URIRef(c.identifier)
+        for c in dataset.contexts()
+        if not str(c.identifier).startswith(GRAPH_BASE)
+    ]
+    data = ValidationData.from_dataset(
+        dataset, extra, sources=[s.path for s in shipped_sources()] + list(extra_files)
+    )
+    return validate_data(data)  # the shipped shapes (parsed once), the default engine
+
+
+def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Service:
+    """Load, validate (if ``settings.validate``), dump and start the query workers.
+
+    Raises :class:`DataNotConformingError`, carrying the validation outcome, if the data
+    breaks the shapes.
+    """
+    dataset = load_dataset(extra_files)
+    outcome = None
+    if settings.validate:
+        outcome = _validate(dataset, extra_files)
         if not outcome.conforms():
             raise DataNotConformingError(
-                "the data does not conform to the shapes; refusing to serve it:\n"
-                + render_text(outcome)
+                "the data does not conform to the shapes; refusing to serve it", outcome
             )
-        if report is not None:
-            report.append(summary(outcome))
     workdir = tempfile.TemporaryDirectory(prefix="hairkg-")
     dump = Path(workdir.name) / "dataset.nq"
     dataset.serialize(str(dump), format="nquads", encoding="utf-8")
     version = hashlib.sha256(dump.read_bytes()).hexdigest()[:16]
     stats = compute_stats(dataset)
-    pool = WorkerPool(dump, store=store, settings=settings)
+    pool = WorkerPool(dump, settings.pool)
     return Service(
         pool=pool,
         stats=stats,
         graph_names=_extra_graph_names(dataset),
         data_version=version,
         workdir=workdir,
+        validation=outcome,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from hairkg.sparql.engine import QueryResponse
+from hairkg.sparql.engines import QueryResponse
 
 __all__ = ["ResultCache"]
 

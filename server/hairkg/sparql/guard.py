@@ -12,16 +12,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_MAX_DEPTH", "QueryInfo", "QueryRejectedError", "check_query"]
+__all__ = ["QueryInfo", "QueryLimits", "QueryRejectedError", "check_query"]
 
-#: Deepest nesting of ``{ ( [`` accepted; real queries stay far below it.
-DEFAULT_MAX_DEPTH = 64
-#: Most terms, keywords and brackets in one query. Oxigraph 0.5 overflows its stack on about
-#: 1000 chained triple patterns (3000 terms) or 1500 path steps; real queries use a few hundred.
-DEFAULT_MAX_TOKENS = 2_000
-#: Most OPTIONAL / MINUS / UNION / GRAPH / path or boolean operators: each nests the algebra
-#: one level (Oxigraph crashes at about 700 chained OPTIONALs).
-DEFAULT_MAX_OPERATORS = 300
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """How big a query may be (values from :class:`hairkg.settings.Settings`).
+
+    Oxigraph 0.5 overflows its stack on about 1000 chained triple patterns (3000 terms),
+    1500 path steps or 700 chained OPTIONALs; real queries stay far below the defaults.
+    """
+
+    #: Deepest nesting of ``{ ( [`` accepted.
+    max_depth: int
+    #: Most terms, keywords and brackets in one query.
+    max_tokens: int
+    #: Most OPTIONAL / MINUS / UNION / GRAPH / path or boolean operators: each nests the
+    #: algebra one level.
+    max_operators: int
+
 
 _TOKENS = re.compile(
     r"""
@@ -77,14 +86,13 @@ class QueryRejectedError(Exception):
         self.message = message
 
 
-def check_query(
-    text: str,
-    *,
-    max_depth: int = DEFAULT_MAX_DEPTH,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
-    max_operators: int = DEFAULT_MAX_OPERATORS,
-) -> QueryInfo:
+def check_query(text: str, limits: QueryLimits) -> QueryInfo:
     """Raise :class:`QueryRejectedError` if ``text`` must not reach the engine."""
+    max_depth, max_tokens, max_operators = (
+        limits.max_depth,
+        limits.max_tokens,
+        limits.max_operators,
+    )
     if "\\u" in text or "\\U" in text:
         text = _unescape_codepoints(text)
     if not text.strip():

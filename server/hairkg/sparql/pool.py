@@ -20,24 +20,26 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from hairkg.sparql.engine import EXECUTORS, QueryRequest, QueryResponse
+from hairkg.errors import UnknownStoreError
+from hairkg.sparql.engines import ENGINES, QueryRequest, QueryResponse
 
 __all__ = ["PoolSettings", "WorkerPool"]
 
 
 @dataclass(frozen=True)
 class PoolSettings:
-    """Limits of the worker pool (all configurable through ``HAIRKG_*`` settings)."""
+    """The pool's engine and limits; the defaults are :class:`hairkg.settings.Settings`'."""
 
-    workers: int = 2
-    timeout: float = 10.0  # seconds a query may run
-    memory_limit_mb: int = 1024  # address-space growth allowed per worker, on top of its data
-    queue_timeout: float = 30.0  # seconds a request may wait for a free worker
+    engine: str  # a name of hairkg.sparql.engines.ENGINES
+    workers: int
+    timeout: float  # seconds a query may run
+    memory_limit_mb: int  # address-space growth allowed per worker, on top of its data
+    queue_timeout: float  # seconds a request may wait for a free worker
 
 
-def _worker_main(conn: Connection, store: str, nquads: str, memory_limit_mb: int) -> None:
+def _worker_main(conn: Connection, engine_name: str, nquads: str, memory_limit_mb: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    executor = EXECUTORS[store](Path(nquads))
+    engine = ENGINES[engine_name](Path(nquads))
     if memory_limit_mb > 0:
         with open("/proc/self/statm", encoding="ascii") as statm:
             current = int(statm.read().split()[0]) * resource.getpagesize()
@@ -50,7 +52,7 @@ def _worker_main(conn: Connection, store: str, nquads: str, memory_limit_mb: int
         except (EOFError, OSError):
             return
         try:
-            response = executor.execute(request)
+            response = engine.execute(request)
         except MemoryError:
             response = QueryResponse.error(
                 503,
@@ -66,11 +68,11 @@ def _worker_main(conn: Connection, store: str, nquads: str, memory_limit_mb: int
 
 
 class _Worker:
-    def __init__(self, context: Any, store: str, nquads: Path, memory_limit_mb: int) -> None:
+    def __init__(self, context: Any, engine: str, nquads: Path, memory_limit_mb: int) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
             target=_worker_main,
-            args=(child, store, str(nquads), memory_limit_mb),
+            args=(child, engine, str(nquads), memory_limit_mb),
             daemon=True,
             name="hairkg-query-worker",
         )
@@ -91,12 +93,13 @@ class _Worker:
 class WorkerPool:
     """A fixed number of query workers; :meth:`execute` is safe to call from many threads."""
 
-    def __init__(
-        self, nquads: Path, store: str = "oxigraph", settings: PoolSettings | None = None
-    ) -> None:
-        self.settings = settings or PoolSettings()
+    def __init__(self, nquads: Path, settings: PoolSettings) -> None:
+        if settings.engine not in ENGINES:
+            raise UnknownStoreError(
+                f"unknown store {settings.engine!r}; choose one of {', '.join(sorted(ENGINES))}"
+            )
+        self.settings = settings
         self.nquads = nquads
-        self.store = store
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
@@ -107,7 +110,9 @@ class WorkerPool:
             self._idle.put(worker)
 
     def _spawn(self) -> _Worker:
-        return _Worker(self._context, self.store, self.nquads, self.settings.memory_limit_mb)
+        return _Worker(
+            self._context, self.settings.engine, self.nquads, self.settings.memory_limit_mb
+        )
 
     def _replace(self, broken: _Worker) -> None:
         """Kill ``broken`` and start its successor in the background."""

@@ -3,31 +3,35 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app
 from werkzeug.exceptions import HTTPException
 
+from hairkg.service import Service
+from hairkg.settings import Settings
 from hairkg.sparql.cache import ResultCache
-from hairkg.web.config import DEFAULTS
 from hairkg.web.http import install_http_policies, text_response
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "current_service", "current_settings"]
 
 
-def create_app(config: Mapping[str, Any] | None = None, service: Any = None) -> Flask:
-    """Create the app serving ``service`` (see :func:`hairkg.service.prepare_service`)."""
+def create_app(
+    settings: Settings | None = None, service: Service | None = None, *, testing: bool = False
+) -> Flask:
+    """Create the app serving ``service`` (see :func:`hairkg.service.prepare_service`).
+
+    ``settings`` defaults to :meth:`Settings.from_env`. The service may be attached later
+    (``app.extensions["hairkg"]``); until then ``/health`` answers 503 "starting".
+    """
+    settings = Settings.from_env() if settings is None else settings
     app = Flask(__name__)
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env("HAIRKG")
-    if config:
-        app.config.update(config)
+    app.testing = testing
+    # Flask itself answers 413 past this size
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
+    app.extensions["hairkg_settings"] = settings
     app.extensions["hairkg"] = service
-    cache_mb = float(app.config["RESULT_CACHE_MB"])
-    app.extensions["hairkg_result_cache"] = (
-        ResultCache(int(cache_mb * 1024 * 1024)) if cache_mb > 0 else None
-    )
+    cache_bytes = int(settings.result_cache_mb * 1024 * 1024)
+    app.extensions["hairkg_result_cache"] = ResultCache(cache_bytes) if cache_bytes > 0 else None
     install_http_policies(app)
 
     from hairkg.web import pages, sparql
@@ -62,3 +66,15 @@ def create_app(config: Mapping[str, Any] | None = None, service: Any = None) -> 
         return Response(json.dumps(body), content_type="application/json")
 
     return app
+
+
+def current_settings() -> Settings:
+    """The settings of the app handling the current request."""
+    settings: Settings = current_app.extensions["hairkg_settings"]
+    return settings
+
+
+def current_service() -> Service:
+    """The service of the app handling the current request."""
+    service: Service = current_app.extensions["hairkg"]
+    return service

@@ -2,46 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Response, current_app, request
+from flask import Response, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, VOID, XSD
 
-from hairkg.namespaces import GRAPHS, HKG, graph_iri
-from hairkg.sparql.formats import GRAPH_FORMATS, SOLUTION_FORMATS, negotiate
+from hairkg.formats import ALL_FORMATS, RDF_FORMATS
+from hairkg.graph.vocab import HKG, graph_iri
+from hairkg.namespaces import BASE_IRI, GRAPH_BASE, GRAPHS
+from hairkg.service import Service
+from hairkg.web import current_service, current_settings
 from hairkg.web.http import maybe_gzip, text_response
+from hairkg.web.negotiation import negotiate_rdf
 
 __all__ = ["service_description_response", "void_response"]
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS = Namespace("http://www.w3.org/ns/formats/")
-DATASET_IRI = URIRef("https://w3id.org/hairkg/dataset")
+DATASET_IRI = URIRef(BASE_IRI + "dataset")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
-_FORMAT_IRIS = {
-    "json": FORMATS.SPARQL_Results_JSON,
-    "xml": FORMATS.SPARQL_Results_XML,
-    "csv": FORMATS.SPARQL_Results_CSV,
-    "tsv": FORMATS.SPARQL_Results_TSV,
-    "turtle": FORMATS.Turtle,
-    "ntriples": FORMATS["N-Triples"],
-    "jsonld": FORMATS["JSON-LD"],
-    "rdfxml": FORMATS.RDF_XML,
-    "trig": FORMATS.TriG,
-    "nquads": FORMATS["N-Quads"],
-}
 
-
-def _graph_names(service: Any) -> list[str]:
+def _graph_names(service: Service) -> list[str]:
     return [str(graph_iri(name)) for name in GRAPHS] + [
-        name
-        for name in service.graph_names
-        if not name.startswith("https://w3id.org/hairkg/graph/")
+        name for name in service.graph_names if not name.startswith(GRAPH_BASE)
     ]
 
 
-def _describe_service(service: Any, endpoint: str) -> Graph:
+def _describe_service(service: Service, endpoint: str) -> Graph:
     graph = Graph()
     graph.bind("sd", SD)
     graph.bind("void", VOID)
@@ -51,8 +37,8 @@ def _describe_service(service: Any, endpoint: str) -> Graph:
     graph.add((node, SD.endpoint, URIRef(endpoint)))
     graph.add((node, SD.supportedLanguage, SD.SPARQL11Query))
     graph.add((node, SD.feature, SD.UnionDefaultGraph))
-    for fmt in SOLUTION_FORMATS + GRAPH_FORMATS:
-        graph.add((node, SD.resultFormat, _FORMAT_IRIS[fmt.name]))
+    for fmt in ALL_FORMATS:
+        graph.add((node, SD.resultFormat, URIRef(fmt.sd_iri)))
     dataset = BNode("dataset")
     graph.add((node, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
@@ -100,34 +86,34 @@ def _describe_service(service: Any, endpoint: str) -> Graph:
 
 
 def _rdf_response(graph: Graph, default_prefixes: dict[str, str]) -> Response:
-    fmt = negotiate(
+    fmt = negotiate_rdf(
         request.headers.get("Accept"),
-        "graph",
         request.args.get("format") or request.args.get("output"),
     )
     if fmt is None:
         response = text_response(
-            406, "the description is available as " + ", ".join(f.media_type for f in GRAPH_FORMATS)
+            406, "the description is available as " + ", ".join(f.media_type for f in RDF_FORMATS)
         )
         response.vary.add("Accept")
         return response
     for prefix, namespace in default_prefixes.items():
         graph.bind(prefix, namespace, override=False)
-    body = graph.serialize(format=fmt.rdflib_format, encoding="utf-8")
+    body = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")
-    response.headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_MAX_AGE']}"
-    return maybe_gzip(response, current_app.config["GZIP_MIN_BYTES"])
+    settings = current_settings()
+    response.headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
+    return maybe_gzip(response, settings.gzip_min_bytes)
 
 
-def service_description_response(service: Any) -> Response:
+def service_description_response(service: Service) -> Response:
     """The service description, with ``sd:endpoint`` the URL the client used."""
     return _rdf_response(_describe_service(service, request.base_url), {})
 
 
 def void_response() -> Response:
     """A VoID description of the dataset and its named graphs."""
-    service = current_app.extensions["hairkg"]
+    service = current_service()
     graph = Graph()
     graph.bind("void", VOID)
     graph.bind("dcterms", DCTERMS)

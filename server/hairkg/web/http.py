@@ -6,7 +6,13 @@ import gzip
 
 from flask import Flask, Request, Response, request
 
-__all__ = ["install_http_policies", "maybe_gzip", "text_response"]
+__all__ = [
+    "accepts_gzip",
+    "conditional",
+    "install_http_policies",
+    "maybe_gzip",
+    "text_response",
+]
 
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -26,19 +32,8 @@ def text_response(status: int, message: str, headers: dict[str, str] | None = No
 
 
 def accepts_gzip(req: Request) -> bool:
-    """Whether the client accepts gzip (with a non-zero quality)."""
-    for part in req.headers.get("Accept-Encoding", "").split(","):
-        name, _, params = part.strip().partition(";")
-        if name.strip().lower() not in ("gzip", "x-gzip", "*"):
-            continue
-        key, _, value = params.strip().partition("=")
-        if key.strip().lower() != "q":
-            return True
-        try:
-            return float(value) > 0
-        except ValueError:
-            return False
-    return False
+    """Whether the client accepts gzip (with a non-zero quality; ``*`` counts)."""
+    return req.accept_encodings.best_match(("gzip", "x-gzip")) is not None
 
 
 def maybe_gzip(response: Response, minimum: int) -> Response:
@@ -57,6 +52,28 @@ def maybe_gzip(response: Response, minimum: int) -> Response:
     response.set_data(gzip.compress(body, compresslevel=5, mtime=0))
     response.headers["Content-Encoding"] = "gzip"
     return response
+
+
+def conditional(response: Response) -> Response:
+    """Apply If-None-Match to a 200 answer that has an ETag (RFC 9110 section 13.1.2).
+
+    GET and HEAD get werkzeug's 304 (weak comparison); any other method whose answer the
+    client already has gets 412 Precondition Failed, which werkzeug does not do.
+    """
+    tag, _ = response.get_etag()
+    if not tag or not request.if_none_match.contains_weak(tag):
+        return response
+    if request.method in ("GET", "HEAD"):
+        response.make_conditional(request)
+        if response.status_code == 304:
+            response.headers.pop("Content-Type", None)  # a 304 has no content to type
+        return response
+    failed = text_response(
+        412, "precondition failed: If-None-Match matches the current answer to this request"
+    )
+    failed.headers["ETag"] = response.headers["ETag"]
+    failed.vary.update(response.vary)
+    return failed
 
 
 def install_http_policies(app: Flask) -> None:

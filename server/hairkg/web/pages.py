@@ -19,9 +19,10 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from hairkg.errors import BundleNotFoundError
 from hairkg.namespaces import PREFIXES
 from hairkg.paths import bundled_dir
-from hairkg.queries import competency_questions
+from hairkg.sparql.questions import competency_questions
+from hairkg.web import current_settings
 from hairkg.web.description import void_response
-from hairkg.web.http import accepts_gzip, maybe_gzip
+from hairkg.web.http import accepts_gzip, conditional, maybe_gzip
 
 __all__ = ["YASGUI_FILES", "blueprint"]
 
@@ -39,8 +40,8 @@ _ASSET_MAX_AGE = 86_400
 @blueprint.get("/")
 def index() -> Response:
     """The query editor, with the competency questions as ready examples."""
-    service = current_app.extensions.get("hairkg")
-    prefixes = dict(getattr(service, "prefixes", None) or PREFIXES)
+    service = current_app.extensions.get("hairkg")  # None while the server starts
+    prefixes = dict(service.prefixes if service is not None else PREFIXES)
     examples = [
         {
             "id": question.name.split("-", 1)[0].upper(),
@@ -59,11 +60,11 @@ def index() -> Response:
         "index.html",
         ui_data=ui_data,
         examples=examples,
-        triples=getattr(getattr(service, "stats", None), "union_triples", None),
+        triples=service.stats.union_triples if service is not None else None,
     )
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-cache"
-    return maybe_gzip(response, current_app.config["GZIP_MIN_BYTES"])
+    return maybe_gzip(response, current_settings().gzip_min_bytes)
 
 
 @dataclass(frozen=True)
@@ -104,19 +105,16 @@ def yasgui_asset(filename: str) -> Response:
     """A file of the YASGUI build, cached, revalidated by ETag and gzipped when accepted."""
     path = _asset_path(filename)
     asset = _load_asset(path, path.stat().st_mtime_ns)
-    if asset.etag in request.if_none_match:
-        response = Response(status=304)
-    else:
-        use_gzip = accepts_gzip(request)
-        response = Response(
-            asset.gzipped if use_gzip else asset.body, content_type=YASGUI_FILES[filename]
-        )
-        if use_gzip:
-            response.headers["Content-Encoding"] = "gzip"
+    use_gzip = accepts_gzip(request)
+    response = Response(
+        asset.gzipped if use_gzip else asset.body, content_type=YASGUI_FILES[filename]
+    )
+    if use_gzip:
+        response.headers["Content-Encoding"] = "gzip"
     response.set_etag(asset.etag)
     response.vary.add("Accept-Encoding")
     response.headers["Cache-Control"] = f"public, max-age={_ASSET_MAX_AGE}, must-revalidate"
-    return response
+    return conditional(response)
 
 
 @blueprint.get("/.well-known/void")

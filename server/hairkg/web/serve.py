@@ -11,12 +11,12 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from waitress.server import create_server
 
 from hairkg.service import prepare_service
-from hairkg.sparql.pool import PoolSettings
+from hairkg.settings import Settings
+from hairkg.validation.report import summary
 from hairkg.web import create_app
 
 __all__ = ["serve"]
@@ -26,28 +26,12 @@ def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(
-    host: str,
-    port: int,
-    *,
-    workers: int,
-    data: Sequence[Path],
-    store: str,
-    validate: bool,
-    config: dict[str, Any] | None = None,
-) -> None:
+def serve(settings: Settings, data: Sequence[Path] = ()) -> None:
     """Prepare the service and serve it until interrupted."""
-    app = create_app(config)
-    settings = PoolSettings(
-        workers=workers,
-        timeout=float(app.config["QUERY_TIMEOUT"]),
-        memory_limit_mb=int(app.config["QUERY_MEMORY_MB"]),
-    )
-    report: list[str] = []
-    service = prepare_service(
-        data, store=store, validate=validate, settings=settings, report=report
-    )
+    app = create_app(settings)
+    service = prepare_service(settings, data)
     app.extensions["hairkg"] = service
+    host, port, workers = settings.host, settings.port, settings.workers
     server = create_server(
         app,
         host=host,
@@ -57,7 +41,7 @@ def serve(
         connection_limit=1000,
         # above Flask's own limit, so that a too-big body gets its 413 from the app, with the
         # same headers (CORS, nosniff) as every other answer; waitress still stops chunked floods
-        max_request_body_size=2 * int(app.config["MAX_CONTENT_LENGTH"]) + 65536,
+        max_request_body_size=2 * settings.max_content_length + 65536,
         clear_untrusted_proxy_headers=True,
         ident="hairkg",
     )
@@ -65,11 +49,11 @@ def serve(
     effective_port = getattr(server, "effective_port", port)
     shown = f"[{address}]" if ":" in str(address) else address
     base = f"http://{shown}:{effective_port}"
-    for line in report:
-        print(f"validation: {line}")
+    if service.validation is not None:
+        print(f"validation: {summary(service.validation)}")
     print(
         f"hairkg serving {service.stats.union_triples} triples "
-        f"({store} store, {workers} query workers)"
+        f"({settings.store} store, {workers} query workers)"
     )
     print(f"  query UI:        {base}/")
     print(f"  SPARQL endpoint: {base}/sparql")

@@ -11,11 +11,12 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, request
 
-from hairkg.sparql.engine import QueryRequest
-from hairkg.sparql.formats import negotiate
+from hairkg.sparql.engines import QueryRequest
 from hairkg.sparql.guard import QueryRejectedError, check_query
+from hairkg.web import current_service, current_settings
 from hairkg.web.description import service_description_response
-from hairkg.web.http import maybe_gzip, text_response
+from hairkg.web.http import conditional, maybe_gzip, text_response
+from hairkg.web.negotiation import negotiate
 
 __all__ = ["blueprint"]
 
@@ -107,20 +108,15 @@ def sparql() -> Response:
     """Answer a SPARQL query, or describe the service when there is none."""
     if request.method == "OPTIONS":
         return _preflight()
-    service = current_app.extensions["hairkg"]
-    config = current_app.config
+    service = current_service()
+    settings = current_settings()
     try:
         query, pairs = _read_parameters()
         if query is None:
             if request.method == "POST":
                 raise ProtocolError(400, "missing 'query' parameter")
             return service_description_response(service)
-        info = check_query(
-            query,
-            max_depth=config["MAX_QUERY_DEPTH"],
-            max_tokens=config["MAX_QUERY_TOKENS"],
-            max_operators=config["MAX_QUERY_OPERATORS"],
-        )
+        info = check_query(query, settings.query_limits)
         default_graphs = _graph_list(pairs, "default-graph-uri")
         named_graphs = _graph_list(pairs, "named-graph-uri")
     except ProtocolError as error:
@@ -152,7 +148,7 @@ def sparql() -> Response:
         named_graphs=named_graphs if (default_graphs or named_graphs) else None,
         solutions_format=solutions.name if solutions else None,
         graph_format=graph.name if graph else None,
-        row_limit=config["ROW_LIMIT"],
+        row_limit=settings.row_limit,
         uses_from=info.uses_from,
     )
     etag = _etag(service.data_version, query_request)
@@ -170,33 +166,13 @@ def sparql() -> Response:
         response.headers["Hairkg-Cache"] = "hit" if from_cache else "miss"
     if answer.status != 200:
         response.headers["Cache-Control"] = "no-store"
-        return maybe_gzip(_vary(response), config["GZIP_MIN_BYTES"])
-    _cache_headers(response, etag)
-    response = maybe_gzip(_vary(response), config["GZIP_MIN_BYTES"])
+        return maybe_gzip(_vary(response), settings.gzip_min_bytes)
+    _cache_headers(response, etag, settings.cache_max_age)
+    response = maybe_gzip(_vary(response), settings.gzip_min_bytes)
     if response.headers.get("Content-Encoding") == "gzip":
         # another representation, so another strong validator (RFC 9110 section 8.8.3)
         response.set_etag(etag + "-gzip")
-    return _conditional(response)
-
-
-def _conditional(response: Response) -> Response:
-    """Apply If-None-Match (weak comparison, RFC 9110 section 13.1.2) to a 200 answer."""
-    tag, _ = response.get_etag()
-    if not tag or not request.if_none_match or not request.if_none_match.contains_weak(tag):
-        return response
-    if request.method not in ("GET", "HEAD"):
-        failed = text_response(
-            412, "precondition failed: If-None-Match matches the current answer to this query"
-        )
-        failed.headers["ETag"] = response.headers["ETag"]
-        return _vary(failed)
-    not_modified = Response(status=304)
-    # a 304 carries the headers the 200 would have carried (RFC 9110 section 15.4.5)
-    for name in ("ETag", "Cache-Control", "Vary", "Content-Location", "Expires"):
-        if name in response.headers:
-            not_modified.headers[name] = response.headers[name]
-    not_modified.headers.pop("Content-Type", None)
-    return not_modified
+    return conditional(response)
 
 
 def _etag(version: str, query_request: QueryRequest) -> str:
@@ -204,11 +180,9 @@ def _etag(version: str, query_request: QueryRequest) -> str:
     return digest.hexdigest()[:32]
 
 
-def _cache_headers(response: Response, etag: str) -> Response:
+def _cache_headers(response: Response, etag: str, max_age: int) -> Response:
     response.set_etag(etag)
-    response.headers["Cache-Control"] = (
-        f"public, max-age={current_app.config['CACHE_MAX_AGE']}, must-revalidate"
-    )
+    response.headers["Cache-Control"] = f"public, max-age={max_age}, must-revalidate"
     return response
 
 

@@ -8,7 +8,8 @@ from rdflib import Dataset, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
-from hairkg.namespaces import GRAPHS, graph_iri
+from hairkg.graph.vocab import graph_iri
+from hairkg.namespaces import GRAPHS, shorten
 
 __all__ = ["DatasetStats", "compute_stats", "format_stats"]
 
@@ -40,7 +41,7 @@ def compute_stats(dataset: Dataset) -> DatasetStats:
         triples_per_graph=per_graph,
         union_triples=union,
         instances_per_class={
-            dataset.namespace_manager.normalizeUri(cls): len(found)
+            (shorten(cls) or f"<{cls}>"): len(found)
             for cls, found in sorted(members.items(), key=lambda item: (-len(item[1]), item[0]))
         },
     )

@@ -1,4 +1,4 @@
-"""Writers for SELECT/ASK results in the four SPARQL 1.1 result formats, with a row cap.
+"""Writers for SELECT/ASK results in the four SPARQL 1.1 result formats.
 
 Engines hand over terms in one neutral shape, so every backend serialises identically:
 ``("uri", iri)``, ``("bnode", id)``, ``("literal", lexical, language, datatype)``
@@ -11,7 +11,20 @@ import json
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["Term", "write_boolean", "write_solutions"]
+from hairkg.formats.escaping import escape_string
+
+__all__ = [
+    "Row",
+    "Term",
+    "boolean_csv",
+    "boolean_json",
+    "boolean_tsv",
+    "boolean_xml",
+    "solutions_csv",
+    "solutions_json",
+    "solutions_tsv",
+    "solutions_xml",
+]
 
 Term = tuple[str, ...]
 Row = Sequence[Term | None]
@@ -19,35 +32,28 @@ Row = Sequence[Term | None]
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def write_boolean(value: bool, fmt: str) -> bytes:
-    """Serialise an ASK answer."""
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if fmt == "xml":
-        return (
-            '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-            f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
-        ).encode()
-    # CSV and TSV have no boolean form; Jena and Oxigraph write the bare word.
-    header = "_askResult"
+def boolean_json(value: bool) -> bytes:
+    """An ASK answer in SPARQL JSON results."""
+    return json.dumps({"head": {}, "boolean": value}).encode()
+
+
+def boolean_xml(value: bool) -> bytes:
+    """An ASK answer in SPARQL XML results."""
     return (
-        f"{header}\r\n{'true' if value else 'false'}\r\n".encode()
-        if fmt == "csv"
-        else (f"?{header}\n{'true' if value else 'false'}\n").encode()
-    )
+        '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+        f"<head/><boolean>{'true' if value else 'false'}</boolean></sparql>\n"
+    ).encode()
 
 
-def write_solutions(variables: Sequence[str], rows: Iterable[Row], fmt: str) -> bytes:
-    """Serialise solutions in ``fmt`` (json, xml, csv, tsv)."""
-    if fmt == "json":
-        return _json(variables, rows)
-    if fmt == "xml":
-        return _xml(variables, rows)
-    if fmt == "csv":
-        return _csv(variables, rows)
-    if fmt == "tsv":
-        return _tsv(variables, rows)
-    raise ValueError(f"unknown solutions format {fmt!r}")
+# CSV and TSV have no boolean form; Jena and Oxigraph write the bare word.
+def boolean_csv(value: bool) -> bytes:
+    """An ASK answer as CSV (one ``_askResult`` column)."""
+    return f"_askResult\r\n{'true' if value else 'false'}\r\n".encode()
+
+
+def boolean_tsv(value: bool) -> bytes:
+    """An ASK answer as TSV (one ``?_askResult`` column)."""
+    return f"?_askResult\n{'true' if value else 'false'}\n".encode()
 
 
 def _json_term(term: Term) -> dict[str, str]:
@@ -63,7 +69,7 @@ def _json_term(term: Term) -> dict[str, str]:
     return out
 
 
-def _json(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
+def solutions_json(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
     bindings = []
     for row in rows:
         bindings.append(
@@ -81,7 +87,7 @@ def _xml_text(text: str) -> str:
     return escape(text)
 
 
-def _xml(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
+def solutions_xml(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
     out = [
         '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
         "<head>",
@@ -119,7 +125,7 @@ def _csv_cell(term: Term | None) -> str:
     return value
 
 
-def _csv(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
+def solutions_csv(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
     lines = [",".join(variables)]
     lines += [",".join(_csv_cell(term) for term in row) for row in rows]
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
@@ -132,14 +138,7 @@ def _tsv_term(term: Term | None) -> str:
         return f"<{term[1]}>"
     if term[0] == "bnode":
         return f"_:{term[1]}"
-    lexical = (
-        term[1]
-        .replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
+    lexical = escape_string(term[1])
     if term[2]:
         return f'"{lexical}"@{term[2]}'
     if term[3] and term[3] != _XSD_STRING:
@@ -147,7 +146,7 @@ def _tsv_term(term: Term | None) -> str:
     return f'"{lexical}"'
 
 
-def _tsv(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
+def solutions_tsv(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
     lines = ["\t".join(f"?{name}" for name in variables)]
     lines += ["\t".join(_tsv_term(term) for term in row) for row in rows]
     return ("\n".join(lines) + "\n").encode("utf-8")

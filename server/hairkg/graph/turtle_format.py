@@ -19,8 +19,10 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from hairkg.errors import RdfSyntaxError
-from hairkg.rdf_io import read_rdf_file
-from hairkg.terms import from_ox
+from hairkg.formats.escaping import escape_string
+from hairkg.graph.rdf_io import read_rdf_file
+from hairkg.graph.terms import from_ox
+from hairkg.namespaces import prefix_converter, shorten
 
 __all__ = ["format_graph", "format_turtle_file"]
 
@@ -51,20 +53,11 @@ def format_turtle_file(path: Path) -> str:
 
 def format_graph(graph: Graph, prefixes: dict[str, str]) -> str:
     """Render ``graph`` (no blank nodes) canonically with the given prefix declarations."""
-    by_length = sorted(prefixes.items(), key=lambda item: -len(item[1]))
+    converter = prefix_converter(prefixes)
 
     def name(term: Node) -> str:
         if isinstance(term, URIRef):
-            text = str(term)
-            for prefix, namespace in by_length:
-                local = text[len(namespace) :]
-                if (
-                    text.startswith(namespace)
-                    and re.fullmatch(r"[A-Za-z0-9_][\w.-]*", local)
-                    and not local.endswith(".")
-                ):
-                    return f"{prefix}:{local}"
-            return f"<{text}>"
+            return shorten(str(term), converter) or f"<{term}>"
         if isinstance(term, Literal):
             return _literal(term, name)
         raise TypeError(f"unexpected term {term!r}")
@@ -122,14 +115,7 @@ def _literal(term: Literal, name: Callable[[Node], str]) -> str:
     lexical = str(term)
     if term.datatype in _BARE_DATATYPES and _BARE_DATATYPES[term.datatype].match(lexical):
         return lexical
-    escaped = (
-        lexical.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
-    text = f'"{escaped}"'
+    text = f'"{escape_string(lexical)}"'
     if term.language:
         return f"{text}@{term.language}"
     if term.datatype is not None and term.datatype != XSD.string:

@@ -10,13 +10,14 @@ import pyoxigraph as ox
 from rdflib import Dataset, URIRef
 from rdflib.term import Node
 
-from hairkg import inference
-from hairkg.mappings import read_sssom
-from hairkg.namespaces import PREFIXES, graph_iri
+from hairkg.graph import inference
+from hairkg.graph.backends import new_dataset
+from hairkg.graph.mappings import read_sssom
+from hairkg.graph.rdf_io import read_rdf_file
+from hairkg.graph.terms import from_ox
+from hairkg.graph.vocab import graph_iri
+from hairkg.namespaces import PREFIXES
 from hairkg.paths import bundled_dir
-from hairkg.rdf_io import read_rdf_file
-from hairkg.stores import new_dataset
-from hairkg.terms import from_ox
 
 __all__ = ["SourceFile", "load_dataset", "shipped_sources"]
 
@@ -58,7 +59,7 @@ def _read_source(source: SourceFile) -> list[Triple]:
 def load_dataset(
     extra_files: Sequence[Path] = (),
     *,
-    store: str = "oxigraph",
+    backend: str = "oxigraph",
     infer: bool = True,
     extra_format: str | None = None,
     sources: Iterable[SourceFile] | None = None,
@@ -70,7 +71,7 @@ def load_dataset(
     OWL-RL entailments of everything else go into the ``inferred`` graph. Raises
     :class:`hairkg.errors.RdfSyntaxError` naming the file and line of the first bad input.
     """
-    dataset = new_dataset(store)
+    dataset = new_dataset(backend)
     for prefix, namespace in PREFIXES.items():
         dataset.bind(prefix, namespace)
     asserted: list[Triple] = []

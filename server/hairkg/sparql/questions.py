@@ -9,14 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hairkg.errors import HairkgError
+from hairkg.errors import QueryNotFoundError
 from hairkg.paths import bundled_dir
 
 __all__ = ["CompetencyQuestion", "competency_questions", "find_query"]
-
-
-class QueryNotFoundError(HairkgError):
-    """No query file or competency question of that name."""
 
 
 @dataclass(frozen=True)

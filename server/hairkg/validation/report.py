@@ -7,8 +7,9 @@ from itertools import groupby
 
 from rdflib.namespace import SH
 
-from hairkg.namespaces import PREFIXES
-from hairkg.validation import SHAPES_NS, ValidationOutcome, ValidationResult, short
+from hairkg.namespaces import PREFIXES, SHAPES_NS
+from hairkg.validation.naming import short
+from hairkg.validation.results import ValidationOutcome, ValidationResult
 
 __all__ = ["render_json", "render_text", "render_turtle"]
 

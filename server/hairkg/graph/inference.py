@@ -90,7 +90,7 @@ def infer_cached(asserted: Sequence[tuple[Node, Node, Node]], inputs: Sequence[b
 
 
 def _read_ntriples(path: Path) -> Graph:
-    from hairkg.terms import from_ox
+    from hairkg.graph.terms import from_ox
 
     graph = Graph()
     for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES):

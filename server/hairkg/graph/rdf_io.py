@@ -20,19 +20,17 @@ from __future__ import annotations
 
 import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from hairkg.errors import RdfSyntaxError, UnknownFormatError, UnsafeInputError
+from hairkg.formats import RDF_FORMATS, RdfFormat, rdf_format_for_extension, rdf_format_named
 
 __all__ = [
     "DEFAULT_MAX_FILE_BYTES",
     "DEFAULT_MAX_LITERAL_CHARS",
     "DEFAULT_MAX_NESTING",
-    "RDF_FORMATS",
-    "RdfFormatInfo",
     "format_for_path",
     "parse_rdf",
     "read_rdf_file",
@@ -46,65 +44,20 @@ DEFAULT_MAX_NESTING = 256
 DEFAULT_MAX_LITERAL_CHARS = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class RdfFormatInfo:
-    """One RDF syntax hairkg reads."""
-
-    name: str
-    media_type: str
-    extensions: tuple[str, ...]
-    oxigraph: ox.RdfFormat
-    has_graphs: bool
-
-
-#: Every syntax hairkg reads, by its short name.
-RDF_FORMATS: dict[str, RdfFormatInfo] = {
-    info.name: info
-    for info in (
-        RdfFormatInfo("turtle", "text/turtle", (".ttl",), ox.RdfFormat.TURTLE, False),
-        RdfFormatInfo("nt", "application/n-triples", (".nt",), ox.RdfFormat.N_TRIPLES, False),
-        RdfFormatInfo("nquads", "application/n-quads", (".nq",), ox.RdfFormat.N_QUADS, True),
-        RdfFormatInfo("trig", "application/trig", (".trig",), ox.RdfFormat.TRIG, True),
-        RdfFormatInfo(
-            "xml", "application/rdf+xml", (".rdf", ".owl", ".xml"), ox.RdfFormat.RDF_XML, False
-        ),
-        RdfFormatInfo(
-            "json-ld", "application/ld+json", (".jsonld", ".json"), ox.RdfFormat.JSON_LD, True
-        ),
-    )
-}
-
-_FORMAT_ALIASES = {
-    "ttl": "turtle",
-    "ntriples": "nt",
-    "n-triples": "nt",
-    "nq": "nquads",
-    "n-quads": "nquads",
-    "rdfxml": "xml",
-    "rdf/xml": "xml",
-    "owl": "xml",
-    "jsonld": "json-ld",
-}
-
 _UTF8_BOM = b"\xef\xbb\xbf"
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _LINE_IN_MESSAGE = re.compile(r"\s*\(line \d+\)\s*$")
 
 
-def format_for_path(path: Path, explicit: str | None = None) -> RdfFormatInfo:
+def format_for_path(path: Path, explicit: str | None = None) -> RdfFormat:
     """Return the syntax of ``path``: ``explicit`` if given, else from the file extension."""
     if explicit is not None:
-        name = _FORMAT_ALIASES.get(explicit.lower(), explicit.lower())
-        if name not in RDF_FORMATS:
-            raise UnknownFormatError(
-                f"unknown RDF format {explicit!r}; choose one of {', '.join(sorted(RDF_FORMATS))}"
-            )
-        return RDF_FORMATS[name]
+        return rdf_format_named(explicit)
     suffix = path.suffix.lower()
-    for info in RDF_FORMATS.values():
-        if suffix in info.extensions:
-            return info
-    known = sorted(ext for info in RDF_FORMATS.values() for ext in info.extensions)
+    found = rdf_format_for_extension(suffix)
+    if found is not None:
+        return found
+    known = sorted(ext for info in RDF_FORMATS for ext in info.extensions)
     raise UnknownFormatError(
         f"{path}: cannot tell the RDF format from the extension {suffix or '(none)'!r}; "
         f"use one of {', '.join(known)} or pass --format"
@@ -113,7 +66,7 @@ def format_for_path(path: Path, explicit: str | None = None) -> RdfFormatInfo:
 
 def parse_rdf(
     data: bytes,
-    fmt: RdfFormatInfo,
+    fmt: RdfFormat,
     source: str,
     base_iri: str | None = None,
     *,
@@ -146,7 +99,7 @@ def parse_rdf(
     # A literal cannot be longer than the file, and in the line-based syntaxes a triple term
     # needs "<<": most files skip the scan over every quad.
     long_literals = len(data) > max_literal_chars
-    if long_literals or b"<<" in data or fmt.name in ("xml", "json-ld"):
+    if long_literals or b"<<" in data or fmt.name in ("rdfxml", "jsonld"):
         _check_terms(quads, source, max_literal_chars if long_literals else None)
     return quads
 
@@ -190,17 +143,17 @@ _XML_TOKENS = re.compile(
     re.DOTALL,
 )
 _OPENERS = {
-    "xml": (b"<",),
-    "json-ld": (b"[", b"{"),
+    "rdfxml": (b"<",),
+    "jsonld": (b"[", b"{"),
 }
 
 
-def _check_nesting(data: bytes, fmt: RdfFormatInfo, source: str, limit: int) -> None:
+def _check_nesting(data: bytes, fmt: RdfFormat, source: str, limit: int) -> None:
     """Refuse ``data`` nested deeper than ``limit`` levels, before a parser recurses on it."""
     openers = _OPENERS.get(fmt.name, (b"[", b"(", b"<<", b"{"))
     if sum(data.count(opener) for opener in openers) <= limit:
         return  # cannot be deeper than the number of brackets it has
-    tokens = {"xml": _XML_TOKENS, "json-ld": _JSON_TOKENS}.get(fmt.name, _TURTLE_TOKENS)
+    tokens = {"rdfxml": _XML_TOKENS, "jsonld": _JSON_TOKENS}.get(fmt.name, _TURTLE_TOKENS)
     depth = 0
     for match in tokens.finditer(data):
         if match.group("close") is not None:

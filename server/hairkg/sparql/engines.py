@@ -1,9 +1,10 @@
-"""Query execution behind the endpoint: requests and responses as plain data, and executors.
+"""Query engines behind the endpoint: requests and responses as plain data.
 
-An executor owns one copy of the dataset and turns a :class:`QueryRequest` into a
+A query engine owns one copy of the dataset and turns a :class:`QueryRequest` into a
 :class:`QueryResponse` (status, media type, body). Nothing outside this module and the
 worker pool sees an engine's own types, so a remote SPARQL store can later implement the
-same two methods.
+same method. ``--store NAME`` picks the engine from :data:`ENGINES`; that is its only
+meaning.
 """
 
 from __future__ import annotations
@@ -11,25 +12,24 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from hairkg.formats import RDF_FORMATS, SOLUTION_FORMATS, RdfFormat, ResultFormat, format_named
+from hairkg.formats.sparql_results import Term
 from hairkg.namespaces import PREFIXES
-from hairkg.sparql.formats import BY_NAME, GRAPH_FORMATS, SOLUTION_FORMATS
-from hairkg.sparql.results import Term, write_boolean, write_solutions
 
 __all__ = [
-    "EXECUTORS",
-    "Executor",
-    "OxigraphExecutor",
+    "ENGINES",
+    "OxigraphEngine",
+    "QueryEngine",
     "QueryRequest",
     "QueryResponse",
-    "RdflibExecutor",
+    "RdflibEngine",
 ]
-
-_MEDIA = {f.name: f.content_type for f in SOLUTION_FORMATS + GRAPH_FORMATS}
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class QueryRequest:
     named_graphs: tuple[str, ...] | None = None
     solutions_format: str | None = "json"  # None: the client accepts no solutions format
     graph_format: str | None = "turtle"
-    row_limit: int = 10_000
+    row_limit: int = sys.maxsize - 1  # the endpoint passes its setting; no cap otherwise
     uses_from: bool = False  # the query has FROM / FROM NAMED clauses
 
 
@@ -61,7 +61,7 @@ class QueryResponse:
         return cls(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode())
 
 
-class Executor(Protocol):
+class QueryEngine(Protocol):
     """Runs queries over one dataset."""
 
     def execute(self, request: QueryRequest) -> QueryResponse:
@@ -69,8 +69,18 @@ class Executor(Protocol):
         ...
 
 
+def _solutions_format(request: QueryRequest) -> ResultFormat | None:
+    found = format_named("solutions", request.solutions_format or "")
+    return found if isinstance(found, ResultFormat) else None
+
+
+def _graph_format(request: QueryRequest) -> RdfFormat | None:
+    found = format_named("graph", request.graph_format or "")
+    return found if isinstance(found, RdfFormat) else None
+
+
 def _not_acceptable(kind: str) -> QueryResponse:
-    offered = SOLUTION_FORMATS if kind == "solutions" else GRAPH_FORMATS
+    offered = SOLUTION_FORMATS if kind == "solutions" else RDF_FORMATS
     return QueryResponse.error(
         406,
         f"no acceptable format for {kind} results; this endpoint offers "
@@ -93,37 +103,40 @@ def _truncation_headers(truncated: bool, limit: int) -> dict[str, str]:
 
 
 def _boolean_response(request: QueryRequest, value: bool) -> QueryResponse:
-    if request.solutions_format is None:
+    fmt = _solutions_format(request)
+    if fmt is None:
         return _not_acceptable("solutions")
-    fmt = request.solutions_format
-    return QueryResponse(200, _MEDIA[fmt], write_boolean(value, fmt))
+    return QueryResponse(200, fmt.content_type, fmt.write_boolean(value))
 
 
 def _solutions_response(
     request: QueryRequest, names: list[str], rows: Iterator[list[Term | None]]
 ) -> QueryResponse:
-    if request.solutions_format is None:
+    fmt = _solutions_format(request)
+    if fmt is None:
         return _not_acceptable("solutions")
     kept, truncated = _capped(rows, request.row_limit)
-    fmt = request.solutions_format
     return QueryResponse(
         200,
-        _MEDIA[fmt],
-        write_solutions(names, kept, fmt),
+        fmt.content_type,
+        fmt.write_solutions(names, kept),
         _truncation_headers(truncated, request.row_limit),
     )
 
 
 def _graph_response(
-    request: QueryRequest, triples: Iterator[Any], serialize: Callable[[list[Any], str], bytes]
+    request: QueryRequest,
+    triples: Iterator[Any],
+    serialize: Callable[[list[Any], RdfFormat], bytes],
 ) -> QueryResponse:
-    if request.graph_format is None:
+    fmt = _graph_format(request)
+    if fmt is None:
         return _not_acceptable("graph")
     kept, truncated = _capped(triples, request.row_limit)
     return QueryResponse(
         200,
-        _MEDIA[request.graph_format],
-        serialize(kept, request.graph_format),
+        fmt.content_type,
+        serialize(kept, fmt),
         _truncation_headers(truncated, request.row_limit),
     )
 
@@ -155,7 +168,7 @@ class _BoundedBuffer(io.RawIOBase):
         return b"".join(self.chunks)
 
 
-def _most_rows(fmt: str, body: bytes) -> int:
+def _most_rows(fmt: str, body: bytes) -> int | None:
     """An upper bound of the rows in a result serialised by Oxigraph, counted cheaply.
 
     JSON: every row is ``{}`` or holds a term object starting ``{"type":``, which cannot occur
@@ -167,10 +180,12 @@ def _most_rows(fmt: str, body: bytes) -> int:
         return body.count(b"{}") + body.count(b'{"type":')
     if fmt == "xml":
         return body.count(b"<result>")
-    return body.count(b"\n") - 1
+    if fmt in ("csv", "tsv"):
+        return body.count(b"\n") - 1
+    return None  # a format this function cannot count: the Python writer applies the cap
 
 
-class OxigraphExecutor:
+class OxigraphEngine:
     """Executes with Oxigraph in memory: the default, fastest backend.
 
     SELECT results are written by Oxigraph's own (Rust) serialisers, which costs a fraction of
@@ -187,33 +202,33 @@ class OxigraphExecutor:
         self._ox = ox
         self.store = ox.Store()
         self.store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-        self._native_formats = {
-            "json": ox.QueryResultsFormat.JSON,
-            "xml": ox.QueryResultsFormat.XML,
-            "tsv": ox.QueryResultsFormat.TSV,
-            "csv": ox.QueryResultsFormat.CSV,
-        }
 
     def _native_solutions(self, request: QueryRequest, result: Any) -> QueryResponse | None:
         """Serialise ``result`` natively; None when it must be redone with the row cap."""
-        fmt = request.solutions_format
+        fmt = _solutions_format(request)
         if fmt is None:
             return _not_acceptable("solutions")
+        if fmt.oxigraph is None:
+            return None
         sink = _BoundedBuffer(self.native_budget)
         try:
-            result.serialize(sink, format=self._native_formats[fmt])
+            result.serialize(sink, format=fmt.oxigraph)
         except _BudgetExceededError:
             return None
         body = sink.value()
-        if _most_rows(fmt, body) > request.row_limit:
+        most = _most_rows(fmt.name, body)
+        if most is None:
+            return None
+        if most > request.row_limit:
             # XML and TSV counts are exact, JSON's is a bound that parsing settles, and CSV's
             # cannot be settled cheaply: past the cap, the Python writers cut the rows
             exact = (
-                fmt == "json" and len(json.loads(body)["results"]["bindings"]) <= request.row_limit
+                fmt.name == "json"
+                and len(json.loads(body)["results"]["bindings"]) <= request.row_limit
             )
             if not exact:
                 return None
-        return QueryResponse(200, _MEDIA[fmt], body)
+        return QueryResponse(200, fmt.content_type, body)
 
     def _term(self, term: Any) -> Term:
         ox = self._ox
@@ -264,18 +279,11 @@ class OxigraphExecutor:
         )
 
     def _serialize_triples(
-        self, triples: Sequence[Any], fmt: str, prefixes: dict[str, str]
+        self, triples: Sequence[Any], fmt: RdfFormat, prefixes: dict[str, str]
     ) -> bytes:
         ox = self._ox
-        rdf_format = {
-            "turtle": ox.RdfFormat.TURTLE,
-            "ntriples": ox.RdfFormat.N_TRIPLES,
-            "jsonld": ox.RdfFormat.JSON_LD,
-            "rdfxml": ox.RdfFormat.RDF_XML,
-            "trig": ox.RdfFormat.TRIG,
-            "nquads": ox.RdfFormat.N_QUADS,
-        }[fmt]
-        if rdf_format in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+        rdf_format = fmt.oxigraph
+        if rdf_format.supports_datasets:
             items: Sequence[Any] = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
         else:
             items = triples
@@ -285,7 +293,7 @@ class OxigraphExecutor:
         return data
 
 
-class RdflibExecutor:
+class RdflibEngine:
     """Executes with rdflib's own SPARQL engine over its memory store (``--store memory``)."""
 
     def __init__(self, nquads: Path) -> None:
@@ -359,19 +367,19 @@ class RdflibExecutor:
                 ),
             )
 
-        def serialize(triples: list[Any], fmt: str) -> bytes:
+        def serialize(triples: list[Any], fmt: RdfFormat) -> bytes:
             graph = Graph()
             for prefix, namespace in PREFIXES.items():
                 graph.bind(prefix, namespace)
             for triple in triples:
                 graph.add(triple)
-            return graph.serialize(format=BY_NAME[fmt].rdflib_format, encoding="utf-8")
+            return graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
 
         return _graph_response(request, iter(result), serialize)
 
 
-#: Executors by store name, as ``hairkg serve --store`` offers them.
-EXECUTORS: dict[str, type[OxigraphExecutor] | type[RdflibExecutor]] = {
-    "oxigraph": OxigraphExecutor,
-    "memory": RdflibExecutor,
+#: Query engines by the name ``--store`` gives them.
+ENGINES: dict[str, type[OxigraphEngine] | type[RdflibEngine]] = {
+    "oxigraph": OxigraphEngine,
+    "memory": RdflibEngine,
 }

@@ -1,0 +1,115 @@
+"""Every setting of hairkg with its default, written once, read once.
+
+:class:`Settings` is built from ``HAIRKG_<NAME>`` environment variables and then from
+command-line arguments (which win), and handed down: the web app, the worker pool and the
+query guard get their limits from it and define no defaults of their own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from hairkg.errors import HairkgError
+from hairkg.sparql.guard import QueryLimits
+from hairkg.sparql.pool import PoolSettings
+
+__all__ = ["ENV_PREFIX", "Settings", "SettingsError"]
+
+ENV_PREFIX = "HAIRKG_"
+
+
+class SettingsError(HairkgError):
+    """A setting with a value of the wrong kind (the message names the variable)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``hairkg serve`` runs with. Each field reads ``HAIRKG_<FIELD NAME IN CAPITALS>``."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000  # 0 picks a free port
+    workers: int = 2  # query worker processes
+    #: The query engine (``--store``): a name of :data:`hairkg.sparql.engines.ENGINES`.
+    store: str = "oxigraph"
+    validate: bool = True  # check the shapes before serving
+    query_timeout: float = 10.0  # seconds a query may run before its worker is stopped (503)
+    query_memory_mb: int = 1024  # memory a query may add to its worker before it is stopped (503)
+    queue_timeout: float = 30.0  # seconds a request may wait for a free worker (then 503)
+    row_limit: int = 10_000  # result rows (or triples) returned at most; truncation is reported
+    max_query_depth: int = 64  # nesting of { ( [ refused beyond this (400)
+    max_query_tokens: int = 2_000  # terms, keywords and brackets in one query
+    max_query_operators: int = 300  # OPTIONAL/MINUS/UNION/GRAPH/FILTER/BIND, path and boolean ops
+    max_content_length: int = 4 * 1024 * 1024  # request bodies above this get 413
+    cache_max_age: int = 300  # seconds clients may reuse an answer (ETag revalidates after)
+    gzip_min_bytes: int = 1024  # smaller bodies are sent uncompressed
+    #: Memory for remembered answers (the data cannot change while the server runs); 0 turns
+    #: the cache off. An answer bigger than a sixteenth of it is never kept.
+    result_cache_mb: float = 64.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``HAIRKG_*`` variables, then ``overrides`` (None values ignored)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for spec in fields(cls):
+            raw = environ.get(ENV_PREFIX + spec.name.upper())
+            if raw is not None and raw.strip() != "":
+                values[spec.name] = _parse(spec.name, spec.type, raw.strip())
+        # the flag's name on the command line, kept as a variable too
+        no_validate = environ.get(ENV_PREFIX + "NO_VALIDATE", "").strip().lower()
+        if no_validate not in ("", "0", "false", "no"):
+            values["validate"] = False
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def query_limits(self) -> QueryLimits:
+        """The guard's limits on a query's shape."""
+        return QueryLimits(
+            max_depth=self.max_query_depth,
+            max_tokens=self.max_query_tokens,
+            max_operators=self.max_query_operators,
+        )
+
+    @property
+    def pool(self) -> PoolSettings:
+        """The worker pool's settings."""
+        return PoolSettings(
+            engine=self.store,
+            workers=self.workers,
+            timeout=self.query_timeout,
+            memory_limit_mb=self.query_memory_mb,
+            queue_timeout=self.queue_timeout,
+        )
+
+
+def _parse(name: str, kind: Any, raw: str) -> Any:
+    variable = ENV_PREFIX + name.upper()
+    kind = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        what = "a whole number" if kind == "int" else "a number"
+        raise SettingsError(f"{variable} must be {what}, got {raw!r}") from None
+    if kind == "bool":
+        lowered = raw.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise SettingsError(f"{variable} must be true or false, got {raw!r}")
+    if kind == "Path":
+        return Path(raw)
+    return raw
