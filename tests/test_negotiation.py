@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from flask.testing import FlaskClient
 
+from hairkg.formats import ALL_FORMATS, RdfFormat, ResultFormat
 from hairkg.web.negotiation import negotiate
 
 
@@ -76,3 +78,27 @@ def test_format_json_on_a_graph_result_means_json_ld() -> None:
     assert graph is not None and graph.media_type == "application/ld+json"
     solutions = negotiate(None, "solutions", "json")
     assert solutions is not None and solutions.media_type == "application/sparql-results+json"
+
+
+def _kind_query(fmt: ResultFormat | RdfFormat) -> str:
+    if fmt.kind == "solutions":
+        return "SELECT ?s WHERE { ?s a <https://w3id.org/hairkg/ontology/Study> } LIMIT 2"
+    return "CONSTRUCT WHERE { ?s a <https://w3id.org/hairkg/ontology/Study> } LIMIT 2"
+
+
+@pytest.mark.parametrize("fmt", ALL_FORMATS, ids=lambda f: f.name)
+def test_every_format_of_the_table_is_served_and_described(
+    client: FlaskClient, fmt: ResultFormat | RdfFormat
+) -> None:
+    """A record in the format table is all a format needs: negotiation, engine, description."""
+    query = _kind_query(fmt)
+    by_accept = client.get(
+        "/sparql", query_string={"query": query}, headers={"Accept": fmt.media_type}
+    )
+    by_parameter = client.get("/sparql", query_string={"query": query, "format": fmt.name})
+    for response in (by_accept, by_parameter):
+        assert response.status_code == 200, response.data
+        assert response.headers["Content-Type"] == fmt.content_type
+        assert response.data
+    description = client.get("/sparql", headers={"Accept": "application/n-triples"}).data
+    assert f"<{fmt.sd_iri}>".encode() in description

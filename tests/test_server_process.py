@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
-import subprocess
-import sys
+import signal
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
@@ -20,6 +17,8 @@ from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, N3, TSV, TURTLE, XML, SPARQLWrapper
 
+from live_server import LiveServer, start_server
+
 pytestmark = pytest.mark.slow
 
 HKG = "https://w3id.org/hairkg/ontology/"
@@ -27,58 +26,12 @@ CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i 
 SORTED_PRODUCT = "SELECT ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?c LIMIT 1"
 
 
-@dataclass
-class LiveServer:
-    process: subprocess.Popen[str]
-    url: str
-    output: list[str]
-
-    @property
-    def endpoint(self) -> str:
-        return self.url + "/sparql"
-
-
-def start_server(*args: str, env: dict[str, str] | None = None) -> LiveServer:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hairkg", "serve", "--host", "127.0.0.1", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, **(env or {})},
-    )
-    output: list[str] = []
-    deadline = time.monotonic() + 120
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        output.append(line)
-        match = re.search(r"listening on (http://\S+)", line)
-        if match:
-            threading.Thread(
-                target=lambda: output.extend(process.stdout or []), daemon=True
-            ).start()
-            return LiveServer(process, match.group(1), output)
-    process.kill()
-    raise AssertionError("server did not start:\n" + "".join(output))
-
-
-def stop_server(server: LiveServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-
-
 @pytest.fixture(scope="module")
 def live_server() -> Iterator[LiveServer]:
-    server = start_server(
+    with start_server(
         "--no-validate", env={"HAIRKG_QUERY_TIMEOUT": "2", "HAIRKG_QUERY_MEMORY_MB": "300"}
-    )
-    yield server
-    stop_server(server)
+    ) as server:
+        yield server
 
 
 def http_get(
@@ -266,10 +219,28 @@ def test_service_call_is_refused_without_a_connection(live_server: LiveServer) -
     listener.close()
 
 
+def _child_pids(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+        return [int(child) for child in handle.read().split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def test_sigterm_stops_the_server_and_its_workers() -> None:
-    server = start_server("--no-validate", "--workers", "1")
-    stop_server(server)
-    assert server.process.returncode is not None
+    server = start_server("--no-validate", "--workers", "2")
+    workers = _child_pids(server.process.pid)
+    assert len(workers) >= 2, workers
+    server.process.send_signal(signal.SIGTERM)
+    # a clean exit, by itself: a server that ignored SIGTERM would time out here (and the
+    # kill that follows would give -9, not 0)
+    assert server.stop(timeout=30) == 0, "".join(server.output)
+    assert not [pid for pid in workers if _alive(pid)]
 
 
 def test_slow_and_idle_clients_do_not_starve_the_server(live_server: LiveServer) -> None:

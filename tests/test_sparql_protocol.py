@@ -290,17 +290,14 @@ def test_literals_round_trip_in_solution_formats(client: FlaskClient, fmt: str) 
         "tsv": ox.QueryResultsFormat.TSV,
     }[fmt]
     parsed = ox.parse_query_results(response.data, format=media)
-    got = {}
-    for solution in parsed:  # type: ignore[union-attr]
-        literal = solution["x"]
-        got[solution["i"].value] = (
-            literal.value,
-            literal.language,
-            None
-            if literal.datatype.value.endswith(("#string", "#langString"))
-            else literal.datatype.value,
-        )
+    got = {solution["i"].value: _literal_key(solution["x"]) for solution in parsed}  # type: ignore[union-attr]
     assert got == _expected_pairs()
+
+
+def _literal_key(literal: ox.Literal) -> tuple[str, str | None, str | None]:
+    """A literal as (lexical form, language, datatype), plain strings without a datatype."""
+    plain = literal.datatype.value.endswith(("#string", "#langString"))
+    return (literal.value, literal.language, None if plain else literal.datatype.value)
 
 
 def test_literals_round_trip_in_csv(client: FlaskClient) -> None:
@@ -353,16 +350,7 @@ def test_construct_round_trips_in_every_graph_format(client: FlaskClient, media_
     assert response.mimetype == media_type
     assert "Accept" in response.headers["Vary"]
     quads = list(ox.parse(response.data, format=GRAPH_FORMATS[media_type][1]))
-    got = {}
-    for quad in quads:
-        literal = quad.object
-        got[quad.subject.value.rsplit("s", 1)[-1]] = (
-            literal.value,
-            literal.language,
-            None
-            if literal.datatype.value.endswith(("#string", "#langString"))
-            else literal.datatype.value,
-        )
+    got = {quad.subject.value.rsplit("s", 1)[-1]: _literal_key(quad.object) for quad in quads}
     assert got == _expected_pairs()
     rdflib_graph = Graph().parse(data=response.data, format=GRAPH_FORMATS[media_type][0])
     assert len(rdflib_graph) == len(TRICKY)

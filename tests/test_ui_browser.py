@@ -11,14 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import os
-import queue
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
-import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -33,6 +28,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from hairkg.sparql.questions import competency_questions
+from live_server import start_server
 
 pytestmark = pytest.mark.slow
 
@@ -93,56 +89,8 @@ def _require_chromium() -> None:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     """Start ``python -m hairkg serve --port 0 --no-validate``; yield its base URL."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "hairkg", "serve", "--port", "0", "--no-validate"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
-    assert process.stdout is not None
-    lines: queue.Queue[str | None] = queue.Queue()
-    output: list[str] = []
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    reader = threading.Thread(target=pump, daemon=True)
-    reader.start()
-    base = None
-    deadline = time.monotonic() + START_TIMEOUT
-    try:
-        while base is None:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                pytest.fail("the server did not say 'listening on' in time:\n" + "".join(output))
-            try:
-                line = lines.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if line is None:
-                pytest.fail(
-                    f"the server exited ({process.wait()}) before listening:\n" + "".join(output)
-                )
-            output.append(line)
-            if line.startswith("listening on "):
-                base = line.split("listening on ", 1)[1].strip()
-        yield base
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)
-        reader.join(timeout=30)
-        process.stdout.close()
+    with start_server("--no-validate", timeout=START_TIMEOUT) as live:
+        yield live.url
 
 
 @pytest.fixture(scope="module")

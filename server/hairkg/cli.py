@@ -171,21 +171,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hairkg {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def with_data(sub: argparse.ArgumentParser) -> None:
+    def with_data(sub: argparse.ArgumentParser, *, store: bool = True) -> None:
         sub.add_argument(
             "--data",
             nargs="*",
             type=Path,
             default=[],
             metavar="FILE",
-            help="extra RDF files to load with the shipped graph",
+            help="extra RDF files to load with the shipped graph; TriG/N-Quads keep their "
+            "named graphs",
         )
-        sub.add_argument(
-            "--store",
-            choices=sorted(ENGINES),
-            default=None,
-            help=f"query engine (default: {Settings.store})",
-        )
+        if store:
+            sub.add_argument(
+                "--store",
+                choices=sorted(ENGINES),
+                default=None,
+                help=f"query engine (default: {Settings.store})",
+            )
 
     serve = commands.add_parser(
         "serve",
@@ -213,20 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help=f"query worker processes (default: {Settings.workers})",
     )
-    serve.add_argument(
-        "--data",
-        nargs="*",
-        type=Path,
-        default=[],
-        metavar="FILE",
-        help="extra RDF files; TriG/N-Quads keep their named graphs",
-    )
-    serve.add_argument(
-        "--store",
-        choices=sorted(ENGINES),
-        default=None,
-        help=f"query engine (default: {Settings.store})",
-    )
+    with_data(serve)
     serve.add_argument(
         "--no-validate",
         action="store_true",
@@ -235,14 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_cmd_serve)
 
     stats = commands.add_parser("stats", help="triples per named graph and instances per class")
-    stats.add_argument(
-        "--data",
-        nargs="*",
-        type=Path,
-        default=[],
-        metavar="FILE",
-        help="extra RDF files to load with the shipped graph",
-    )
+    with_data(stats, store=False)
     stats.add_argument("--no-infer", action="store_true", help="skip OWL-RL inference")
     stats.add_argument(
         "--all-classes", action="store_true", help="list external classes too, not only hkg: ones"

@@ -109,19 +109,26 @@ def _boolean_response(request: QueryRequest, value: bool) -> QueryResponse:
     return QueryResponse(200, fmt.content_type, fmt.write_boolean(value))
 
 
+def _capped_response(
+    request: QueryRequest,
+    fmt: ResultFormat | RdfFormat,
+    items: Iterator[Any],
+    write: Callable[[list[Any]], bytes],
+) -> QueryResponse:
+    """Write at most ``request.row_limit`` of ``items`` with ``write``; say if more were cut."""
+    kept, truncated = _capped(items, request.row_limit)
+    return QueryResponse(
+        200, fmt.content_type, write(kept), _truncation_headers(truncated, request.row_limit)
+    )
+
+
 def _solutions_response(
     request: QueryRequest, names: list[str], rows: Iterator[list[Term | None]]
 ) -> QueryResponse:
     fmt = _solutions_format(request)
     if fmt is None:
         return _not_acceptable("solutions")
-    kept, truncated = _capped(rows, request.row_limit)
-    return QueryResponse(
-        200,
-        fmt.content_type,
-        fmt.write_solutions(names, kept),
-        _truncation_headers(truncated, request.row_limit),
-    )
+    return _capped_response(request, fmt, rows, lambda kept: fmt.write_solutions(names, kept))
 
 
 def _graph_response(
@@ -132,13 +139,7 @@ def _graph_response(
     fmt = _graph_format(request)
     if fmt is None:
         return _not_acceptable("graph")
-    kept, truncated = _capped(triples, request.row_limit)
-    return QueryResponse(
-        200,
-        fmt.content_type,
-        serialize(kept, fmt),
-        _truncation_headers(truncated, request.row_limit),
-    )
+    return _capped_response(request, fmt, triples, lambda kept: serialize(kept, fmt))
 
 
 class _BudgetExceededError(Exception):
