@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hairkg.settings import Settings
-from hairkg.sparql.guard import QueryRejectedError, check_query
+from hairkg.sparql.guard import QueryRejectedError, check_query, describe_shape
 
 LIMITS = Settings().query_limits
 
@@ -27,7 +27,10 @@ LIMITS = Settings().query_limits
         ("", "empty"),
         ("   \n ", "empty"),
         ("SELECT * { ?s ?p ?o " + "OPTIONAL { ?s ?p ?o } " * 400 + "}", "chains"),
-        ("SELECT * { ?s " + "/".join(["<http://p>"] * 400) + " ?o }", "chains"),
+        ("SELECT * { ?s " + "/".join(["<http://p>"] * 1200) + " ?o }", "chains"),
+        # 40 KB of arithmetic: passed the old guard and killed the worker with SIGSEGV
+        ("SELECT (" + "+".join(["1"] * 20000) + " AS ?x) {}", "arithmetic"),
+        ("SELECT * { FILTER(" + " || ".join(["true"] * 5000) + ") }", "boolean"),
         (
             "SELECT * { " + " . ".join(f"?s{i} <http://p> ?o{i}" for i in range(800)) + " }",
             "too long",
@@ -50,6 +53,14 @@ def test_dangerous_queries_are_refused(query: str, reason: str) -> None:
         "SELECT * { VALUES ?x { " + " ".join(f'"{i}"' for i in range(20000)) + " } }",
         'SELECT * { ?s ?p "literal with { unbalanced ( brackets" }',
         "ASK { ?s ?p ?o }",
+        # what a biomedical user sends to look up a list of identifiers
+        "SELECT * { VALUES ?id { "
+        + " ".join(f"<http://purl.obolibrary.org/obo/MONDO_{i:07d}>" for i in range(10000))
+        + " } ?id ?p ?o }",
+        "PREFIX obo: <http://purl.obolibrary.org/obo/> SELECT * { ?id ?p ?o FILTER(?id IN ("
+        + ", ".join(f"obo:MONDO_{i:07d}" for i in range(10000))
+        + ")) }",
+        "SELECT * { VALUES (?a ?b) { " + " ".join(f"({i} {i})" for i in range(10000)) + " } }",
     ],
 )
 def test_ordinary_queries_pass(query: str) -> None:
@@ -61,3 +72,8 @@ def test_query_form_and_dataset_clauses_are_reported() -> None:
     assert info.form == "CONSTRUCT" and not info.uses_from
     info = check_query("SELECT * FROM <http://g> WHERE { ?s ?p ?o }", LIMITS)
     assert info.form == "SELECT" and info.uses_from
+
+
+def test_shape_description_names_what_is_big() -> None:
+    shape = describe_shape("SELECT (" + "+".join(["1"] * 50) + " AS ?x) {}")
+    assert "SELECT" in shape and "49 expression operators" in shape

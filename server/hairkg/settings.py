@@ -39,11 +39,21 @@ class Settings:
     validate: bool = True  # check the shapes before serving
     query_timeout: float = 10.0  # seconds a query may run before its worker is stopped (503)
     query_memory_mb: int = 1024  # memory a query may add to its worker before it is stopped (503)
-    queue_timeout: float = 30.0  # seconds a request may wait for a free worker (then 503)
+    queue_timeout: float = 1.0  # seconds a query may wait for a free worker (then 503)
+    #: Queries that may wait for a worker at once, beyond those running (more get 503 at
+    #: once); None: as many as there are workers.
+    waiting_queries: int | None = None
+    #: Uncached queries one client may have in flight (more get 429); 0 turns the cap off;
+    #: None: one less than the workers (at least 1), so one client never holds them all.
+    client_query_limit: int | None = None
+    #: A header set by a trusted reverse proxy that names the client (its last value is
+    #: used, e.g. X-Forwarded-For); empty: the client is the TCP peer address.
+    client_address_header: str = ""
     row_limit: int = 10_000  # result rows (or triples) returned at most; truncation is reported
     max_query_depth: int = 64  # nesting of { ( [ refused beyond this (400)
-    max_query_tokens: int = 2_000  # terms, keywords and brackets in one query
-    max_query_operators: int = 300  # OPTIONAL/MINUS/UNION/GRAPH/FILTER/BIND, path and boolean ops
+    max_query_tokens: int = 2_000  # terms, keywords and brackets outside VALUES and IN lists
+    max_query_operators: int = 300  # OPTIONAL/MINUS/UNION/GRAPH/FILTER/BIND
+    max_query_expression_operators: int = 1_000  # arithmetic, comparison, boolean, path ops
     max_content_length: int = 4 * 1024 * 1024  # request bodies above this get 413
     cache_max_age: int = 300  # seconds clients may reuse an answer (ETag revalidates after)
     gzip_min_bytes: int = 1024  # smaller bodies are sent uncompressed
@@ -78,7 +88,26 @@ class Settings:
             max_depth=self.max_query_depth,
             max_tokens=self.max_query_tokens,
             max_operators=self.max_query_operators,
+            max_expression_operators=self.max_query_expression_operators,
         )
+
+    @property
+    def query_capacity(self) -> int:
+        """Queries running or waiting for a worker at once."""
+        waiting = self.workers if self.waiting_queries is None else self.waiting_queries
+        return self.workers + max(0, waiting)
+
+    @property
+    def per_client_queries(self) -> int:
+        """The per-client cap in force (0: none)."""
+        if self.client_query_limit is None:
+            return max(1, self.workers - 1)
+        return max(0, self.client_query_limit)
+
+    @property
+    def server_threads(self) -> int:
+        """WSGI threads: one per query that may be in flight, and four for everything else."""
+        return self.query_capacity + 4
 
     @property
     def pool(self) -> PoolSettings:
@@ -92,9 +121,15 @@ class Settings:
         )
 
 
+_OPTIONAL_FIELDS = frozenset({"waiting_queries", "client_query_limit"})
+
+
 def _parse(name: str, kind: Any, raw: str) -> Any:
     variable = ENV_PREFIX + name.upper()
     kind = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    kind = kind.removesuffix(" | None")
+    if raw.lower() in ("none", "auto") and name in _OPTIONAL_FIELDS:
+        return None
     try:
         if kind == "int":
             return int(raw)

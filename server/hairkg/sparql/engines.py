@@ -56,9 +56,12 @@ class QueryResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def error(cls, status: int, message: str) -> QueryResponse:
+    def error(
+        cls, status: int, message: str, headers: dict[str, str] | None = None
+    ) -> QueryResponse:
         """A plain-text error response."""
-        return cls(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode())
+        body = (message.rstrip() + "\n").encode()
+        return cls(status, "text/plain; charset=utf-8", body, dict(headers or {}))
 
 
 class QueryEngine(Protocol):

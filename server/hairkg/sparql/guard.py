@@ -19,17 +19,22 @@ __all__ = ["QueryInfo", "QueryLimits", "QueryRejectedError", "check_query"]
 class QueryLimits:
     """How big a query may be (values from :class:`hairkg.settings.Settings`).
 
-    Oxigraph 0.5 overflows its stack on about 1000 chained triple patterns (3000 terms),
-    1500 path steps or 700 chained OPTIONALs; real queries stay far below the defaults.
+    Each limit stops a construct that overflows Oxigraph's stack (its parser and planner
+    recurse), measured with ``bench/guard_limits.py`` in a worker-like process (results in
+    ``bench/results/guard_limits.md``): 3000 nested groups, sub-selects, MINUS or BIND, and
+    10000 chained arithmetic, boolean or path operators, triple patterns or OPTIONALs kill
+    the process. The defaults stay three times below. VALUES and IN lists are not limited:
+    30000 terms run (they are flat in the algebra).
     """
 
     #: Deepest nesting of ``{ ( [`` accepted.
     max_depth: int
-    #: Most terms, keywords and brackets in one query.
+    #: Most terms, keywords and brackets outside VALUES and IN lists.
     max_tokens: int
-    #: Most OPTIONAL / MINUS / UNION / GRAPH / path or boolean operators: each nests the
-    #: algebra one level.
+    #: Most OPTIONAL / MINUS / UNION / GRAPH / FILTER / BIND: each nests the algebra a level.
     max_operators: int
+    #: Most arithmetic, comparison, boolean and property-path operators.
+    max_expression_operators: int
 
 
 _TOKENS = re.compile(
@@ -44,8 +49,9 @@ _TOKENS = re.compile(
     | (?P<word>[A-Za-z_]+)
     | (?P<open>[{(\[])
     | (?P<close>[})\]])
+    | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
     | (?P<datatype>\^\^)
-    | (?P<op>\|\||&&|[/|^!])
+    | (?P<op>\|\||&&|!=|<=|>=|[/|^!+\-*=<>])
     """,
     re.VERBOSE,
 )
@@ -86,45 +92,58 @@ class QueryRejectedError(Exception):
         self.message = message
 
 
-def check_query(text: str, limits: QueryLimits) -> QueryInfo:
-    """Raise :class:`QueryRejectedError` if ``text`` must not reach the engine."""
-    max_depth, max_tokens, max_operators = (
-        limits.max_depth,
-        limits.max_tokens,
-        limits.max_operators,
-    )
-    if "\\u" in text or "\\U" in text:
-        text = _unescape_codepoints(text)
-    if not text.strip():
-        raise QueryRejectedError("empty query: send a SPARQL query in the 'query' parameter")
+@dataclass
+class _Counts:
+    depth: int = 0
+    tokens: int = 0
+    operators: int = 0
+    expression_operators: int = 0
+    list_terms: int = 0
+
+
+def _scan(text: str, limits: QueryLimits | None) -> tuple[_Counts, str | None, bool]:
+    """Count what the limits are about; raise as soon as one is passed (if ``limits``)."""
+    counts = _Counts()
     depth = 0
-    deepest = 0
-    tokens = 0
-    operators = 0
     first_keyword: str | None = None
     uses_from = False
+    list_opener: str | None = None  # the bracket that opens the list announced by VALUES/IN
+    list_depth: int | None = None  # depth at which the current list was opened
     for match in _TOKENS.finditer(text):
         kind = match.lastgroup
         if kind in ("string", "comment"):
             continue
-        tokens += 1
+        in_list = list_depth is not None
+        if in_list:
+            counts.list_terms += 1
+        else:
+            counts.tokens += 1
         if kind == "open":
             depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > max_depth:
+            if list_opener is not None and match.group() == list_opener:
+                list_opener, list_depth = None, depth
+            if depth > counts.depth:
+                counts.depth = depth
+                if limits is not None and depth > limits.max_depth:
                     raise QueryRejectedError(
-                        f"query nests groups, expressions or collections more than {max_depth} "
-                        f"levels deep (at character {match.start()}); flatten it"
+                        f"query nests groups, expressions or collections more than "
+                        f"{limits.max_depth} levels deep (at character {match.start()}); "
+                        "flatten it"
                     )
         elif kind == "close":
+            if list_depth is not None and depth == list_depth:
+                list_depth = None
             depth -= 1
-        elif kind == "op":
-            operators += 1
+        elif kind == "op" and not in_list:
+            counts.expression_operators += 1
         elif kind == "word":
             word = match.group().upper()
             if word in _NESTING_KEYWORDS:
-                operators += 1
+                counts.operators += 1
+            elif word == "VALUES" and list_depth is None:
+                list_opener = "{"
+            elif word == "IN" and list_depth is None:
+                list_opener = "("
             if word == "SERVICE":
                 raise QueryRejectedError(
                     "SERVICE is not allowed: this endpoint does not query other services "
@@ -134,15 +153,47 @@ def check_query(text: str, limits: QueryLimits) -> QueryInfo:
                 first_keyword = word
             elif word == "FROM":
                 uses_from = True
-    if operators > max_operators:
+    return counts, first_keyword, uses_from
+
+
+def describe_shape(text: str) -> str:
+    """A short description of a query's size, for messages about it."""
+    try:
+        counts, form, _ = _scan(text, None)
+    except QueryRejectedError:
+        return f"{len(text)} characters"
+    parts = [
+        f"{form or 'query'} of {len(text)} characters",
+        f"nesting {counts.depth} deep",
+        f"{counts.expression_operators} expression operators",
+        f"{counts.operators} OPTIONAL/UNION/MINUS/GRAPH/FILTER/BIND",
+        f"{counts.tokens} terms outside lists",
+    ]
+    return ", ".join(parts)
+
+
+def check_query(text: str, limits: QueryLimits) -> QueryInfo:
+    """Raise :class:`QueryRejectedError` if ``text`` must not reach the engine."""
+    if "\\u" in text or "\\U" in text:
+        text = _unescape_codepoints(text)
+    if not text.strip():
+        raise QueryRejectedError("empty query: send a SPARQL query in the 'query' parameter")
+    counts, first_keyword, uses_from = _scan(text, limits)
+    if counts.operators > limits.max_operators:
         raise QueryRejectedError(
-            f"query chains {operators} OPTIONAL/MINUS/UNION/GRAPH/FILTER/BIND or path and "
-            f"boolean operators (limit {max_operators}); split it"
+            f"query chains {counts.operators} OPTIONAL/MINUS/UNION/GRAPH/FILTER/BIND "
+            f"(limit {limits.max_operators}); split it"
         )
-    if tokens > max_tokens:
+    if counts.expression_operators > limits.max_expression_operators:
         raise QueryRejectedError(
-            f"query is too long: {tokens} terms, keywords and brackets (limit {max_tokens}); "
-            "split it or use VALUES with literals"
+            f"query chains {counts.expression_operators} arithmetic, comparison, boolean or "
+            f"path operators (limit {limits.max_expression_operators}); split it"
+        )
+    if counts.tokens > limits.max_tokens:
+        raise QueryRejectedError(
+            f"query is too long: {counts.tokens} terms, keywords and brackets outside VALUES "
+            f"and IN lists (limit {limits.max_tokens}); put long lists of identifiers in "
+            "VALUES, or split the query"
         )
     if first_keyword in _UPDATE_KEYWORDS:
         raise QueryRejectedError(

@@ -15,6 +15,7 @@ import resource
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -22,8 +23,12 @@ from typing import Any
 
 from hairkg.errors import UnknownStoreError
 from hairkg.sparql.engines import ENGINES, QueryRequest, QueryResponse
+from hairkg.sparql.guard import describe_shape
 
 __all__ = ["PoolSettings", "WorkerPool"]
+
+#: How often a running query checks whether its client is still there.
+_CANCEL_POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,9 @@ class WorkerPool:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
         self.restarts = 0
+        self.cancelled = 0
+        self.timeouts = 0
+        self.crashes = 0
         workers = [self._spawn() for _ in range(max(1, self.settings.workers))]
         for worker in workers:
             worker.wait_ready(120)
@@ -133,42 +141,77 @@ class WorkerPool:
 
         threading.Thread(target=start, daemon=True, name="hairkg-respawn").start()
 
-    def execute(self, request: QueryRequest) -> QueryResponse:
-        """Run ``request`` on a free worker, within the time limit."""
+    def execute(
+        self, request: QueryRequest, cancelled: Callable[[], bool] | None = None
+    ) -> QueryResponse:
+        """Run ``request`` on a free worker, within the time limit.
+
+        ``cancelled`` is polled while the query runs (the web layer passes "has the client
+        hung up?"); when it says yes, the worker is stopped and replaced, so an abandoned
+        query does not hold a worker until the time limit.
+        """
         try:
             worker = self._idle.get(timeout=self.settings.queue_timeout)
         except queue.Empty:
-            return (
-                QueryResponse.error(
-                    503,
-                    "all query workers are busy; try again shortly",
-                )
-                if not self._closed
-                else QueryResponse.error(503, "server is shutting down")
+            if self._closed:
+                return QueryResponse.error(503, "server is shutting down")
+            return QueryResponse.error(
+                503,
+                f"all query workers stayed busy for {self.settings.queue_timeout:g} s; "
+                "try again shortly",
+                {"Retry-After": "1"},
             )
+        deadline = time.monotonic() + self.settings.timeout
         try:
             worker.conn.send(request)
-            if worker.conn.poll(self.settings.timeout):
-                response: QueryResponse = worker.conn.recv()
-                self._idle.put(worker)
-                return response
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                if worker.conn.poll(min(remaining, _CANCEL_POLL_SECONDS)):
+                    response: QueryResponse = worker.conn.recv()
+                    self._idle.put(worker)
+                    return response
+                if cancelled is not None and cancelled():
+                    self._replace(worker)
+                    self.cancelled += 1
+                    return QueryResponse.error(
+                        499, "query cancelled: the client closed the connection"
+                    )
         except (EOFError, OSError, ValueError):
             worker.process.join(2)
             exitcode = worker.process.exitcode
             self._replace(worker)
-            return QueryResponse.error(
-                503,
-                f"query stopped: the worker running it ended (exit code {exitcode}), "
-                f"usually because the query needed more than the "
-                f"{self.settings.memory_limit_mb} MiB a query may use. Add LIMIT or narrow "
-                "the pattern.",
-            )
+            return self._ended_response(request, exitcode)
         self._replace(worker)
+        self.timeouts += 1
         return QueryResponse.error(
             503,
             f"query stopped: it ran longer than the {self.settings.timeout:g} s limit; "
             "add LIMIT or narrow the pattern",
+            {"Retry-After": "1"},
         )
+
+    def _ended_response(self, request: QueryRequest, exitcode: int | None) -> QueryResponse:
+        """The answer when the worker running ``request`` died."""
+        if exitcode == -signal.SIGSEGV:
+            self.crashes += 1
+            return QueryResponse.error(
+                500,
+                f"the query engine crashed on this query ({describe_shape(request.query)}); "
+                "it was not a problem of memory or time. Simplify the query (fewer nested or "
+                "chained expressions); the server keeps running.",
+            )
+        return QueryResponse.error(
+            503,
+            f"query stopped: the worker running it ended (exit code {exitcode}), "
+            f"because the query needed more than the {self.settings.memory_limit_mb} MiB "
+            "a query may use. Add LIMIT or narrow the pattern.",
+        )
+
+    def idle_workers(self) -> int:
+        """Workers free right now (for readiness)."""
+        return self._idle.qsize()
 
     def close(self) -> None:
         """Stop every worker."""

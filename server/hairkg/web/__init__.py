@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from hairkg.service import Service
 from hairkg.settings import Settings
+from hairkg.sparql.admission import Admission
 from hairkg.sparql.cache import ResultCache
 from hairkg.web.http import install_http_policies, text_response
 
@@ -32,6 +33,9 @@ def create_app(
     app.extensions["hairkg"] = service
     cache_bytes = int(settings.result_cache_mb * 1024 * 1024)
     app.extensions["hairkg_result_cache"] = ResultCache(cache_bytes) if cache_bytes > 0 else None
+    app.extensions["hairkg_admission"] = Admission(
+        settings.query_capacity, settings.per_client_queries
+    )
     install_http_policies(app)
 
     from hairkg.web import pages, sparql
@@ -59,13 +63,39 @@ def create_app(
 
     @app.get("/health")
     def health() -> Response:
+        """Liveness: the process answers. Cheap: no worker, no store."""
         current = app.extensions.get("hairkg")
         if current is None:
-            return Response('{"status": "starting"}', 503, content_type="application/json")
-        body = {"status": "ok", "triples": current.stats.union_triples}
-        return Response(json.dumps(body), content_type="application/json")
+            return _json_status(503, {"status": "starting"})
+        return _json_status(200, {"status": "ok", "triples": current.stats.union_triples})
+
+    @app.get("/ready")
+    def ready() -> Response:
+        """Readiness: a query sent now would find a free worker."""
+        current = app.extensions.get("hairkg")
+        if current is None:
+            return _json_status(503, {"status": "starting"})
+        idle = current.pool.idle_workers()
+        body = {
+            "status": "ready" if idle else "busy",
+            "idle_workers": idle,
+            "workers": settings.workers,
+            "queries_in_flight": app.extensions["hairkg_admission"].in_flight,
+        }
+        if not idle:
+            body["reason"] = "no query worker free"
+            return _json_status(503, body)
+        return _json_status(200, body)
 
     return app
+
+
+def _json_status(status: int, body: dict[str, object]) -> Response:
+    response = Response(json.dumps(body), status, content_type="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    if status == 503:
+        response.headers["Retry-After"] = "1"
+    return response
 
 
 def current_settings() -> Settings:

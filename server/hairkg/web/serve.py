@@ -36,13 +36,18 @@ def serve(settings: Settings, data: Sequence[Path] = ()) -> None:
         app,
         host=host,
         port=port,
-        threads=max(4, workers * 2),
+        # a thread per query that may be in flight, and four more, so that /health, pages,
+        # static files and cache hits never wait behind queries (see sparql/admission.py)
+        threads=settings.server_threads,
+        # lets the app see a client that hung up, to cancel its query
+        channel_request_lookahead=1,
         channel_timeout=60,
         connection_limit=1000,
         # above Flask's own limit, so that a too-big body gets its 413 from the app, with the
         # same headers (CORS, nosniff) as every other answer; waitress still stops chunked floods
         max_request_body_size=2 * settings.max_content_length + 65536,
-        clear_untrusted_proxy_headers=True,
+        # the forwarded headers reach the app only when the operator names one to trust
+        clear_untrusted_proxy_headers=not settings.client_address_header,
         ident="hairkg",
     )
     address = getattr(server, "effective_host", host)

@@ -11,7 +11,9 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, request
 
-from hairkg.sparql.engines import QueryRequest
+from hairkg.settings import Settings
+from hairkg.sparql.admission import Admission
+from hairkg.sparql.engines import QueryRequest, QueryResponse
 from hairkg.sparql.guard import QueryRejectedError, check_query
 from hairkg.web import current_service, current_settings
 from hairkg.web.description import service_description_response
@@ -156,7 +158,7 @@ def sparql() -> Response:
     answer = cache.get(etag) if cache is not None else None
     from_cache = answer is not None
     if answer is None:
-        answer = service.pool.execute(query_request)
+        answer = _run_admitted(query_request, settings)
         if cache is not None:
             cache.put(etag, answer)
     response = Response(answer.body, status=answer.status, content_type=answer.content_type)
@@ -173,6 +175,33 @@ def sparql() -> Response:
         # another representation, so another strong validator (RFC 9110 section 8.8.3)
         response.set_etag(etag + "-gzip")
     return conditional(response)
+
+
+def client_address(settings: Settings) -> str:
+    """Who is asking: the trusted proxy's header (its last value) or the TCP peer."""
+    if settings.client_address_header:
+        forwarded = request.headers.get(settings.client_address_header, "")
+        last = forwarded.rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return request.remote_addr or "unknown"
+
+
+def _run_admitted(query_request: QueryRequest, settings: Settings) -> QueryResponse:
+    """Run the query on a worker if admission lets it in; else the refusal as an answer."""
+    admission: Admission = current_app.extensions["hairkg_admission"]
+    client = client_address(settings)
+    refusal = admission.enter(client)
+    if refusal is not None:
+        return QueryResponse.error(
+            refusal.status, refusal.message, {"Retry-After": str(refusal.retry_after)}
+        )
+    # waitress reports a client that hung up (with channel_request_lookahead > 0)
+    disconnected = request.environ.get("waitress.client_disconnected")
+    try:
+        return current_service().pool.execute(query_request, cancelled=disconnected)
+    finally:
+        admission.leave(client)
 
 
 def _etag(version: str, query_request: QueryRequest) -> str:
