@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +127,34 @@ def test_query_errors_are_one_line(tmp_path: Path) -> None:
         assert expected in result.stderr
         assert "Traceback" not in result.stderr
     assert "unknown result format" in run_hairkg("query", "cq05", "--format", "yaml").stderr
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    """``hairkg stats | head -1``: no "internal error", the exit status of a SIGPIPE."""
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "hairkg", "stats"], stdout=write_end, stderr=subprocess.PIPE
+    )
+    os.close(write_end)
+    os.close(read_end)  # the reader is gone before the command writes its first line
+    assert process.stderr is not None
+    stderr = process.stderr.read().decode()
+    assert process.wait(120) == 141, stderr
+    assert "error" not in stderr
+
+
+def test_serve_on_a_busy_port_says_so_before_loading() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "hairkg", "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert f"port {port} on 127.0.0.1 is in use" in result.stderr
+    assert "validation:" not in result.stdout  # refused before loading and validating

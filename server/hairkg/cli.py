@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -328,6 +329,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader went away (`hairkg stats | head -1`): stop quietly, as `cat` would;
+        # stdout goes to /dev/null so that Python's final flush does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except Exception as error:  # a bug: say so in one line; HAIRKG_DEBUG=1 shows the traceback
         if os.environ.get("HAIRKG_DEBUG"):
             raise

@@ -13,6 +13,7 @@ __all__ = [
     "DataNotConformingError",
     "EngineError",
     "HairkgError",
+    "PortUnavailableError",
     "QueryNotFoundError",
     "RdfSyntaxError",
     "ShapesError",
@@ -67,6 +68,10 @@ class UnknownFormatError(HairkgError):
 
 class UnknownStoreError(HairkgError):
     """A query engine (``--store``) name that is not registered."""
+
+
+class PortUnavailableError(HairkgError):
+    """The address the server should listen on is taken or not allowed."""
 
 
 class QueryNotFoundError(HairkgError):

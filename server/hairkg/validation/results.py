@@ -45,9 +45,10 @@ class ValidationResult:
         """The constraint component without its namespace (``MinCountConstraintComponent``)."""
         return str(self.component).rsplit("#", 1)[-1]
 
-    def key(self) -> tuple[str, str | None, str, str]:
+    def key(self) -> tuple[str, str, str, str]:
         """What two engines must agree on: focus node, path, component and severity."""
-        return (str(self.focus), self.path_text, self.component_name, self.severity_name)
+        # a result without a path (node shapes) sorts first, never compared with None
+        return (str(self.focus), self.path_text or "", self.component_name, self.severity_name)
 
     def as_json(self) -> dict[str, Any]:
         """Return the result as a JSON-ready dict (IRIs as strings)."""

@@ -7,13 +7,17 @@ thread; queries themselves run in the worker processes of :mod:`hairkg.sparql.po
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from flask import Flask
 from waitress.server import create_server
 
+from hairkg.errors import PortUnavailableError
 from hairkg.service import prepare_service
 from hairkg.settings import Settings
 from hairkg.validation.report import summary
@@ -22,43 +26,38 @@ from hairkg.web import create_app
 __all__ = ["serve"]
 
 
+#: Bodies up to this size are read (spooled to disk by waitress) so that the client gets a
+#: readable 413 rather than a reset connection.
+_DRAINED_BODY_BYTES = 64 * 1024 * 1024
+
+
 def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
 def serve(settings: Settings, data: Sequence[Path] = ()) -> None:
-    """Prepare the service and serve it until interrupted."""
+    """Bind the port, prepare the service, and serve it until interrupted.
+
+    The port is bound first, so that a busy port is reported at once, not after seconds of
+    loading and validating; until the service is ready, ``/health`` answers 503 "starting".
+    """
     app = create_app(settings)
-    service = prepare_service(settings, data)
+    server = _bind(app, settings)
+    try:
+        service = prepare_service(settings, data)
+    except BaseException:
+        server.close()
+        raise
     app.extensions["hairkg"] = service
-    host, port, workers = settings.host, settings.port, settings.workers
-    server = create_server(
-        app,
-        host=host,
-        port=port,
-        # a thread per query that may be in flight, and four more, so that /health, pages,
-        # static files and cache hits never wait behind queries (see sparql/admission.py)
-        threads=settings.server_threads,
-        # lets the app see a client that hung up, to cancel its query
-        channel_request_lookahead=1,
-        channel_timeout=60,
-        connection_limit=1000,
-        # above Flask's own limit, so that a too-big body gets its 413 from the app, with the
-        # same headers (CORS, nosniff) as every other answer; waitress still stops chunked floods
-        max_request_body_size=2 * settings.max_content_length + 65536,
-        # the forwarded headers reach the app only when the operator names one to trust
-        clear_untrusted_proxy_headers=not settings.client_address_header,
-        ident="hairkg",
-    )
-    address = getattr(server, "effective_host", host)
-    effective_port = getattr(server, "effective_port", port)
+    address = getattr(server, "effective_host", settings.host)
+    effective_port = getattr(server, "effective_port", settings.port)
     shown = f"[{address}]" if ":" in str(address) else address
     base = f"http://{shown}:{effective_port}"
     if service.validation is not None:
         print(f"validation: {summary(service.validation)}")
     print(
         f"hairkg serving {service.stats.union_triples} triples "
-        f"({settings.store} store, {workers} query workers)"
+        f"({settings.store} store, {settings.workers} query workers)"
     )
     print(f"  query UI:        {base}/")
     print(f"  SPARQL endpoint: {base}/sparql")
@@ -71,3 +70,35 @@ def serve(settings: Settings, data: Sequence[Path] = ()) -> None:
     finally:
         service.close()
         sys.stdout.flush()
+
+
+def _bind(app: Flask, settings: Settings) -> Any:
+    """The waitress server on its socket, or :class:`PortUnavailableError`."""
+    try:
+        return create_server(
+            app,
+            host=settings.host,
+            port=settings.port,
+            # a thread per query that may be in flight, and four more, so that /health,
+            # pages, static files and cache hits never wait behind queries (see
+            # sparql/admission.py)
+            threads=settings.server_threads,
+            # lets the app see a client that hung up, to cancel its query
+            channel_request_lookahead=1,
+            channel_timeout=60,
+            connection_limit=1000,
+            # waitress reads a body up to this size before the app runs; Flask then answers
+            # 413 past max_content_length, with the usual headers. Refusing earlier would
+            # close the socket under a client still sending, which it sees as a reset, not
+            # as a 413 it can read. Chunked floods past this are still stopped by waitress.
+            max_request_body_size=max(_DRAINED_BODY_BYTES, 4 * settings.max_content_length),
+            # the forwarded headers reach the app only when the operator names one to trust
+            clear_untrusted_proxy_headers=not settings.client_address_header,
+            ident="hairkg",
+        )
+    except OSError as error:
+        reason = "is in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error})"
+        raise PortUnavailableError(
+            f"port {settings.port} on {settings.host} {reason}; choose another with --port "
+            "(or HAIRKG_PORT), or stop the program that holds it"
+        ) from None
