@@ -76,7 +76,7 @@ def _write(tmp_path: Path, dataset: list[ox.Quad]) -> Path:
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(dataset=datasets)
 def test_validate_reports_on_any_valid_dataset(tmp_path: Path, dataset: list[ox.Quad]) -> None:
@@ -88,7 +88,7 @@ def test_validate_reports_on_any_valid_dataset(tmp_path: Path, dataset: list[ox.
 
 @pytest.mark.slow
 @settings(
-    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(dataset=datasets)
 def test_a_server_starts_or_refuses_on_any_valid_dataset(
