@@ -158,3 +158,57 @@ def test_serve_on_a_busy_port_says_so_before_loading() -> None:
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is in use" in result.stderr
     assert "validation:" not in result.stdout  # refused before loading and validating
+
+
+def test_query_takes_a_string_stdin_and_options_before_the_name(tmp_path: Path) -> None:
+    # prefixes of the project need no PREFIX line, as in the query editor
+    string = run_hairkg(
+        "query", "ASK { hkr:therapy-regenera-activa a hkg:Therapy }", "--format", "json"
+    )
+    assert string.returncode == 0, string.stderr
+    assert '"boolean":true' in string.stdout.replace(" ", "")
+    piped = subprocess.run(
+        [sys.executable, "-m", "hairkg", "query", "-", "--format", "csv"],
+        input="SELECT ?s WHERE { ?s a hkg:Study } LIMIT 2",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.splitlines()[0] == "s" and len(piped.stdout.splitlines()) == 3
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(
+        "<http://example.org/t> a <https://w3id.org/hairkg/ontology/Study> .\n", encoding="utf-8"
+    )
+    # --data takes several files; the query named after it is still the query
+    result = run_hairkg(
+        "query",
+        "--data",
+        str(extra),
+        "SELECT (COUNT(?s) AS ?n) { ?s a hkg:Study }",
+        "--format",
+        "csv",
+    )
+    assert result.returncode == 0, result.stderr
+    shipped = run_hairkg("query", "SELECT (COUNT(?s) AS ?n) { ?s a hkg:Study }", "--format", "csv")
+    assert int(result.stdout.split()[1]) == int(shipped.stdout.split()[1]) + 1
+
+
+def test_query_table_and_missing_inputs(tmp_path: Path) -> None:
+    table = run_hairkg("query", "cq03", "--format", "table")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert set(lines[1]) <= {"-", " "} and lines[-1].endswith("rows)")
+    assert "hkr:" in table.stdout  # IRIs as prefixed names
+    missing = run_hairkg("query", str(tmp_path / "nothing.rq"))
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    assert "no query given" in run_hairkg("query").stderr
+
+
+def test_syntax_errors_are_short_and_point_at_the_line(tmp_path: Path) -> None:
+    path = _query_file(tmp_path, "SELECT * WHERE {\n  ?s a ex:Therapy .\n}\n")
+    result = run_hairkg("query", path)
+    assert result.returncode == 2
+    assert "line 2, column" in result.stderr and "undefined prefix ex:" in result.stderr
+    assert "\\u{" not in result.stderr and len(result.stderr.splitlines()) <= 2

@@ -524,3 +524,21 @@ def test_memory_store_restricts_the_dataset_and_never_fetches(memory_client: Fla
     assert count(memory_client, query) == 0
     bad = memory_client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
     assert bad.status_code == 400 and "syntax error" in bad.text
+
+
+@pytest.mark.parametrize("name", ["yaml", "text/html", "jsonx"])
+def test_unknown_format_parameter_is_refused_with_the_list(client: FlaskClient, name: str) -> None:
+    response = client.get("/sparql", query_string={"query": COUNT_STUDIES, "format": name})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "unknown format" in text and "turtle" in text and "tsv" in text
+
+
+def test_format_of_the_other_kind_falls_back_to_accept(client: FlaskClient) -> None:
+    # clients send format=csv for every query form; a CONSTRUCT then follows Accept
+    response = client.get(
+        "/sparql",
+        query_string={"query": "CONSTRUCT WHERE { ?s a ?t } LIMIT 1", "format": "csv"},
+        headers={"Accept": "application/n-triples"},
+    )
+    assert response.status_code == 200 and response.mimetype == "application/n-triples"

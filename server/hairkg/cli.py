@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -48,28 +49,30 @@ def _cmd_fmt(args: argparse.Namespace) -> int:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    """Run a query file the way the endpoint would: same guard, same engines, same writers."""
+    """Run a query the way the endpoint would: same guard, same engines, same writers."""
     import tempfile
 
     from hairkg.formats import ALL_FORMATS, format_named
     from hairkg.graph.loading import load_dataset
+    from hairkg.namespaces import PREFIXES
     from hairkg.sparql.engines import QueryRequest
     from hairkg.sparql.guard import QueryRejectedError, check_query
-    from hairkg.sparql.questions import find_query
 
     settings = Settings.from_env(store=args.store)
-    question = find_query(args.query)
-    solutions = format_named("solutions", args.format or "tsv")
-    graph = format_named("graph", args.format or "turtle")
+    source, text = _read_query(args)
+    table = args.format == "table" or (args.format is None and sys.stdout.isatty())
+    wanted = "json" if table else args.format
+    solutions = format_named("solutions", wanted or "tsv")
+    graph = format_named("graph", wanted or "turtle")
     if solutions is None and graph is None:
-        names = sorted({f.name for f in ALL_FORMATS})
+        names = sorted({f.name for f in ALL_FORMATS} | {"table"})
         raise HairkgError(
             f"unknown result format {args.format!r}; choose one of {', '.join(names)}"
         )
     try:
-        info = check_query(question.text, settings.query_limits)
+        info = check_query(text, settings.query_limits)
     except QueryRejectedError as error:
-        raise HairkgError(f"{question.path}: query refused: {error.message}") from None
+        raise HairkgError(f"{source}: query refused: {error.message}") from None
     dataset = load_dataset(args.data)
     with tempfile.TemporaryDirectory(prefix="hairkg-query-") as workdir:
         dump = Path(workdir) / "dataset.nq"
@@ -77,18 +80,92 @@ def _cmd_query(args: argparse.Namespace) -> int:
         engine = ENGINES[settings.store](dump)
         answer = engine.execute(
             QueryRequest(
-                question.text,
+                text,
                 solutions_format=solutions.name if solutions else None,
                 graph_format=graph.name if graph else None,
                 uses_from=info.uses_from,  # no row cap on the command line
+                prefixes=PREFIXES,  # as in the query editor: hkg:, hkr: … need no PREFIX
             )
         )
     if answer.status != 200:
-        raise HairkgError(f"{question.path}: {answer.body.decode('utf-8').strip()}")
+        raise HairkgError(f"{source}: {answer.body.decode('utf-8').strip()}")
     sys.stdout.flush()
+    if table and answer.content_type.startswith("application/sparql-results+json"):
+        print(_results_table(answer.body))
+        return 0
     sys.stdout.buffer.write(answer.body)
     sys.stdout.buffer.flush()
     return 0
+
+
+_QUERY_KEYWORDS = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|PREFIX|BASE)\b", re.IGNORECASE)
+
+
+def _read_query(args: argparse.Namespace) -> tuple[str, str]:
+    """(where it came from, the query text): stdin, a file, a shipped question or a string."""
+    from hairkg.errors import QueryNotFoundError
+    from hairkg.sparql.questions import find_query
+
+    given: str | None = args.query
+    if given is None and args.data:
+        # `hairkg query --data F cq05`: --data takes several files, so it took the query too;
+        # the last value is the query unless it names an RDF file
+        from hairkg.formats import rdf_format_for_extension
+
+        if rdf_format_for_extension(args.data[-1].suffix) is None:
+            given = str(args.data.pop())
+    if given is None:
+        raise HairkgError(
+            "no query given: name a shipped question (cq01 …), a .rq file, a SPARQL string, "
+            "or - to read standard input"
+        )
+    if given == "-":
+        return "<stdin>", sys.stdin.read()
+    path = Path(given)
+    if path.is_file():
+        try:
+            return str(path), path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise HairkgError(f"{path}: cannot read the query: {error}") from None
+    if _QUERY_KEYWORDS.search(given):
+        return "<query>", given
+    if path.suffix in (".rq", ".sparql") or "/" in given:
+        raise HairkgError(f"{given}: no such file")
+    try:
+        question = find_query(given)
+    except QueryNotFoundError as error:
+        raise HairkgError(f"{error}; or give a .rq file, a SPARQL string, or -") from None
+    return str(question.path), question.text
+
+
+def _results_table(body: bytes) -> str:
+    """SPARQL JSON results as an aligned text table, IRIs as prefixed names where known."""
+    import json
+
+    from hairkg.namespaces import shorten
+
+    document = json.loads(body)
+    if "boolean" in document:
+        return "yes" if document["boolean"] else "no"
+    names: list[str] = document["head"]["vars"]
+
+    def cell(term: dict[str, str] | None) -> str:
+        if term is None:
+            return ""
+        if term["type"] == "uri":
+            return shorten(term["value"]) or f"<{term['value']}>"
+        if term["type"] == "bnode":
+            return f"_:{term['value']}"
+        text = term["value"].replace("\n", " ").replace("\t", " ")
+        return text if len(text) <= 80 else text[:79] + "…"
+
+    rows = [[cell(row.get(name)) for name in names] for row in document["results"]["bindings"]]
+    widths = [max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(names)]
+    lines = ["  ".join(name.ljust(width) for name, width in zip(names, widths, strict=True))]
+    lines.append("  ".join("-" * width for width in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -300,18 +377,24 @@ exit status:
 
     query = commands.add_parser(
         "query",
-        help="run a SPARQL query (file or competency question) on the graph",
+        help="run a SPARQL query (shipped question, file, string or stdin) on the graph",
         description="Run a read-only SPARQL query on the shipped graph (plus --data files), "
         "with the endpoint's checks: SERVICE, updates and over-deep queries are refused, "
-        "FROM is never fetched. SELECT/ASK print as SPARQL TSV unless --format says otherwise, "
-        "CONSTRUCT/DESCRIBE as Turtle.",
+        "FROM is never fetched. The project's prefixes (hkg:, hkr:, obo:, …) need no PREFIX "
+        "line. On a terminal SELECT/ASK answers print as a table; piped, as SPARQL TSV "
+        "unless --format says otherwise; CONSTRUCT/DESCRIBE as Turtle.",
     )
-    query.add_argument("query", help="a .rq file, or a competency question name such as cq01")
+    query.add_argument(
+        "query",
+        nargs="?",
+        help="a shipped question (cq05, or its full name), a .rq file, a SPARQL string, "
+        "or - for standard input",
+    )
     query.add_argument(
         "--format",
         metavar="FORMAT",
-        help="json, xml, csv or tsv for SELECT/ASK; turtle, ntriples, jsonld, rdfxml, trig "
-        "or nquads for CONSTRUCT/DESCRIBE",
+        help="table, json, xml, csv or tsv for SELECT/ASK; turtle, ntriples, jsonld, rdfxml, "
+        "trig or nquads for CONSTRUCT/DESCRIBE",
     )
     with_data(query)
     query.set_defaults(run=_cmd_query)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ class QueryRequest:
     graph_format: str | None = "turtle"
     row_limit: int = sys.maxsize - 1  # the endpoint passes its setting; no cap otherwise
     uses_from: bool = False  # the query has FROM / FROM NAMED clauses
+    #: Prefixes the query may use without declaring them (the command line's convenience).
+    prefixes: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,44 @@ class QueryResponse:
         """A plain-text error response."""
         body = (message.rstrip() + "\n").encode()
         return cls(status, "text/plain; charset=utf-8", body, dict(headers or {}))
+
+
+_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+_PNAME_BEFORE = re.compile(r"([A-Za-z_][\w.-]*)?:[\w.-]*$")
+
+
+def syntax_error_message(raw: str, query: str) -> str:
+    """Oxigraph's syntax error, short: the line and column, what was expected, the line.
+
+    Oxigraph lists every character class it could accept (a few hundred characters of
+    Unicode ranges); a person needs the keywords, or "undefined prefix" when that is it.
+    """
+    match = _POSITION.match(raw)
+    if match is None:
+        return f"SPARQL syntax error: {raw.splitlines()[0] if raw else 'unreadable query'}"
+    line, column = int(match.group(1)), int(match.group(2))
+    detail = raw[match.end() :]
+    lines = query.splitlines()
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    where = f"line {line}, column {column}"
+    if "Prefix not found" in detail:
+        name = _PNAME_BEFORE.search(text[: column - 1])
+        prefix = f"{name.group(1) or ''}:" if name else "a prefix"
+        problem = f"undefined prefix {prefix} (declare it: PREFIX {prefix} <…>)"
+    else:
+        expected = detail.removeprefix("expected one of ").removeprefix("expected ")
+        words = [w.strip() for w in expected.replace("\n", " ").split(",")]
+        readable = [w for w in words if w and "'" not in w and "[" not in w and "]" not in w]
+        problem = "unexpected text"
+        if readable:
+            problem += f"; expected {', '.join(readable[:6])}" + (" …" if len(readable) > 6 else "")
+    if line > len(lines) or not text.strip():
+        # Oxigraph gives up at the end when a statement before it is malformed (an extra
+        # term, a group not closed): its list of what it expected there only misleads
+        where = f"the end of the query (line {line})"
+        problem = "a statement before it is malformed or a group is not closed"
+    shown = f"\n  {text.strip()}" if text.strip() else ""
+    return f"SPARQL syntax error at {where}: {problem}{shown}"
 
 
 class QueryEngine(Protocol):
@@ -246,7 +287,7 @@ class OxigraphEngine:
 
     def execute(self, request: QueryRequest) -> QueryResponse:
         ox = self._ox
-        kwargs: dict[str, Any] = {"base_iri": request.base_iri}
+        kwargs: dict[str, Any] = {"base_iri": request.base_iri, "prefixes": request.prefixes}
         if request.default_graphs is not None or request.named_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in request.default_graphs or ()]
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in request.named_graphs or ()]
@@ -260,7 +301,7 @@ class OxigraphEngine:
                     return native
                 result = self.store.query(request.query, **kwargs)
         except SyntaxError as error:
-            return QueryResponse.error(400, f"SPARQL syntax error: {error}")
+            return QueryResponse.error(400, syntax_error_message(str(error), request.query))
         except (ValueError, OSError) as error:
             return QueryResponse.error(400, f"query error: {error}")
         if isinstance(result, ox.QueryBoolean):
@@ -346,7 +387,9 @@ class RdflibEngine:
         from rdflib.plugins.sparql import prepareQuery
 
         try:
-            prepared = prepareQuery(request.query, base=request.base_iri)
+            prepared = prepareQuery(
+                request.query, base=request.base_iri, initNs=dict(request.prefixes or {})
+            )
         except ParseException as error:
             return QueryResponse.error(
                 400, f"SPARQL syntax error at line {error.lineno}, column {error.col}: {error}"

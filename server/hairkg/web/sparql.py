@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, request
 
+from hairkg.formats import ALL_FORMATS, format_named
 from hairkg.settings import Settings
 from hairkg.sparql.admission import Admission
 from hairkg.sparql.engines import QueryRequest, QueryResponse
@@ -128,6 +129,15 @@ def sparql() -> Response:
     except QueryRejectedError as error:
         return text_response(400, f"query refused: {error.message}")
     format_param = next((v for k, v in pairs if k in ("format", "output")), None)
+    if format_param and not known_format(format_param):
+        names = ", ".join(sorted({f.name for f in ALL_FORMATS}))
+        return _vary(
+            text_response(
+                400,
+                f"unknown format {format_param!r}: use one of {names}, or a media type of "
+                "one of them (or leave format out and send an Accept header)",
+            )
+        )
     accept = request.headers.get("Accept")
     solutions = negotiate(accept, "solutions", format_param)
     graph = negotiate(accept, "graph", format_param)
@@ -175,6 +185,11 @@ def sparql() -> Response:
         # another representation, so another strong validator (RFC 9110 section 8.8.3)
         response.set_etag(etag + "-gzip")
     return conditional(response)
+
+
+def known_format(name: str) -> bool:
+    """Whether ``name`` stands for a result format of either kind."""
+    return any(format_named(kind, name) is not None for kind in ("solutions", "graph"))
 
 
 def client_address(settings: Settings) -> str:
