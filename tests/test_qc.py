@@ -33,13 +33,22 @@ FIXTURES = Path(__file__).parent / "fixtures" / "qc"
         "numeric-property-untyped-violation",
         "missing-label-violation",
         "undeclared-external-term-violation",
+        "mapping-subject-unknown-violation",
+        "mapping-target-unknown-violation",
     ],
 )
 def test_qc_query_finds_an_injected_defect(name: str) -> None:
     from hairkg.graph.loading import load_dataset
 
-    broken = load_dataset([FIXTURES / f"{name}.ttl"], infer=False)
+    # a .trig fixture puts its defect into a named graph (the mappings graph)
+    fixture = next(FIXTURES.glob(f"{name}.t*"))
+    broken = load_dataset([fixture], infer=False)
     rows = list(broken.query((QC_DIR / f"{name}.rq").read_text(encoding="utf-8")))
     assert len(rows) == 1, rows
     entity = str(rows[0][0])  # type: ignore[index]
     assert entity.startswith(("https://w3id.org/hairkg/", "http://example.org/"))
+
+
+def test_every_qc_query_has_an_injected_defect_fixture() -> None:
+    fixtures = {path.stem for path in FIXTURES.iterdir()}
+    assert {path.stem for path in QC_FILES} <= fixtures

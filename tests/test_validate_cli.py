@@ -413,3 +413,24 @@ def test_file_size_limit_must_be_positive() -> None:
     result = validate("--max-file-mb", "-1")
     assert result.returncode == 2
     assert "must be at least 1" in result.stderr
+
+
+def test_only_given_and_min_severity_filter_the_report(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.trig"
+    extra.write_text(
+        "@prefix ex: <http://example.org/> .\n"
+        'ex:a ex:p [ ex:q "é" ] .\nex:g { ex:b ex:p _:x . _:x ex:q "x"@en . }\n',
+        encoding="utf-8",
+    )
+    everything = json.loads(validate(extra, "--format", "json").stdout)
+    given = json.loads(validate(extra, "--format", "json", "--only-given").stdout)
+    assert given["results"] and len(given["results"]) < len(everything["results"])
+    shipped = "https://w3id.org/hairkg/"
+    assert not [r for r in given["results"] if r["focusNode"].startswith(shipped)]
+    assert [r for r in everything["results"] if r["focusNode"].startswith(shipped)]
+    worst = json.loads(validate("--format", "json", "--min-severity", "warning").stdout)
+    assert worst["results"] and {r["severity"] for r in worst["results"]} <= {
+        "Violation",
+        "Warning",
+    }
+    assert validate("--format", "turtle", "--only-given", extra).returncode == 2

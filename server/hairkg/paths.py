@@ -1,9 +1,7 @@
 """The one place that knows where the shipped ontology, data, shapes and queries live.
 
 After a non-editable install they sit in the wheel under ``hairkg/_bundled/<kind>``; in a
-checkout (or an editable install) they are the top-level folders of the repository. The
-query UI's YASGUI build (kind ``yasgui``) comes from npm: in a checkout it is
-``node_modules/@zazuko/yasgui/build`` (installed by ``scripts/setup.sh``).
+checkout (or an editable install) they are the top-level folders of the repository.
 """
 
 from __future__ import annotations
@@ -14,12 +12,7 @@ from typing import Literal
 
 from hairkg.errors import BundleNotFoundError
 
-BundleKind = Literal["ontology", "data", "shapes", "queries", "yasgui"]
-
-#: Where a kind lives in a checkout when it is not the top-level folder of its name.
-_CHECKOUT_PATHS: dict[str, tuple[str, ...]] = {
-    "yasgui": ("node_modules", "@zazuko", "yasgui", "build"),
-}
+BundleKind = Literal["ontology", "data", "shapes", "queries"]
 
 __all__ = ["BundleKind", "bundled_dir"]
 
@@ -29,10 +22,9 @@ def bundled_dir(kind: BundleKind) -> Path:
     installed = Path(str(resources.files("hairkg"))) / "_bundled" / kind
     if installed.is_dir():
         return installed
-    checkout = Path(__file__).resolve().parents[2].joinpath(*_CHECKOUT_PATHS.get(kind, (kind,)))
+    checkout = Path(__file__).resolve().parents[2] / kind
     if checkout.is_dir():
         return checkout
-    hint = " (run scripts/setup.sh, which installs it with npm ci)" if kind == "yasgui" else ""
     raise BundleNotFoundError(
-        f"cannot find the shipped {kind!r} folder (looked in {installed} and {checkout}){hint}"
+        f"cannot find the shipped {kind!r} folder (looked in {installed} and {checkout})"
     )

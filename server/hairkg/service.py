@@ -14,6 +14,7 @@ from hairkg.errors import DataNotConformingError
 from hairkg.graph.loading import load_dataset, shipped_sources
 from hairkg.graph.stats import DatasetStats, compute_stats
 from hairkg.namespaces import GRAPH_BASE, PREFIXES
+from hairkg.progress import progress
 from hairkg.settings import Settings
 from hairkg.sparql.pool import WorkerPool
 from hairkg.validation.results import ValidationOutcome
@@ -68,6 +69,7 @@ def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Ser
     dataset = load_dataset(extra_files)
     outcome = None
     if settings.validate:
+        progress("validating against the SHACL shapes")
         outcome = _validate(dataset, extra_files)
         if not outcome.conforms():
             raise DataNotConformingError(
@@ -78,6 +80,7 @@ def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Ser
     dataset.serialize(str(dump), format="nquads", encoding="utf-8")
     version = hashlib.sha256(dump.read_bytes()).hexdigest()[:16]
     stats = compute_stats(dataset)
+    progress(f"starting {settings.workers} query worker(s)")
     pool = WorkerPool(dump, settings.pool)
     return Service(
         pool=pool,

@@ -19,6 +19,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Literal, Node
 
+from hairkg.progress import progress
+
 __all__ = ["cache_dir", "infer", "infer_cached"]
 
 _TRIVIAL_CLASSES = frozenset(
@@ -78,6 +80,7 @@ def infer_cached(asserted: Sequence[tuple[Node, Node, Node]], inputs: Sequence[b
             return _read_ntriples(path)
         except (OSError, SyntaxError):
             pass  # a damaged cache entry is recomputed below
+    progress(f"computing the OWL-RL inferences of {len(asserted)} triples (once; cached after)")
     inferred = infer(asserted)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ from hairkg.graph.terms import from_ox
 from hairkg.graph.vocab import graph_iri
 from hairkg.namespaces import PREFIXES
 from hairkg.paths import bundled_dir
+from hairkg.progress import progress
 
 __all__ = ["SourceFile", "load_dataset", "shipped_sources"]
 
@@ -82,6 +83,7 @@ def load_dataset(
         _add(dataset, graph_iri(source.graph), triples)
         asserted.extend(triples)
     for path in extra_files:
+        progress(f"reading {path}")
         quads = read_rdf_file(path, extra_format)
         inputs.append(path.read_bytes())
         by_graph: dict[URIRef, list[Triple]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,16 @@ class ValidationOutcome:
     def conforms(self, *, strict: bool = False) -> bool:
         """No violations (and with ``strict`` no warnings either)."""
         return self.counts["Violation"] == 0 and (not strict or self.counts["Warning"] == 0)
+
+    def only(self, keep: Callable[[ValidationResult], bool]) -> ValidationOutcome:
+        """The same outcome with only the results ``keep`` accepts (counts follow them)."""
+        return ValidationOutcome(
+            results=[r for r in self.results if keep(r)],
+            report=self.report,
+            engine=self.engine,
+            seconds=self.seconds,
+            triples=self.triples,
+        )
 
 
 def read_result(

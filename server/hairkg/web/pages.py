@@ -16,9 +16,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from hairkg.errors import BundleNotFoundError
 from hairkg.namespaces import PREFIXES
-from hairkg.paths import bundled_dir
 from hairkg.sparql.questions import competency_questions
 from hairkg.web import current_settings
 from hairkg.web.description import void_response
@@ -85,18 +83,17 @@ def _load_asset(path: Path, mtime_ns: int) -> _Asset:
     )
 
 
+#: The vendored YASGUI build (see static/yasgui/README.md).
+YASGUI_DIR = Path(__file__).parent / "static" / "yasgui"
+
+
 def _asset_path(filename: str) -> Path:
     if filename not in YASGUI_FILES:
         abort(404)
-    try:
-        path = bundled_dir("yasgui") / filename
-    except BundleNotFoundError as error:
-        current_app.logger.error("%s", error)
-        abort(404, description=str(error))
+    path = YASGUI_DIR / filename
     if not path.is_file():
-        abort(
-            404, description=f"{filename} is missing from the YASGUI build (run scripts/setup.sh)"
-        )
+        current_app.logger.error("%s is missing from %s", filename, YASGUI_DIR)
+        abort(404, description=f"{filename} is missing from this installation of hairkg")
     return path
 
 

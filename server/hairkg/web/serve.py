@@ -18,7 +18,7 @@ from flask import Flask
 from waitress.server import create_server
 
 from hairkg.errors import PortUnavailableError
-from hairkg.service import prepare_service
+from hairkg.service import Service, prepare_service
 from hairkg.settings import Settings
 from hairkg.validation.report import summary
 from hairkg.web import create_app
@@ -49,6 +49,20 @@ def serve(settings: Settings, data: Sequence[Path] = ()) -> None:
         server.close()
         raise
     app.extensions["hairkg"] = service
+    # from here on SIGTERM stops the server cleanly; the handler is in place before the
+    # address is announced, so a supervisor that stops us at once gets a clean exit too
+    try:
+        signal.signal(signal.SIGTERM, _stop)
+        _announce(server, settings, service)
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.close()
+        sys.stdout.flush()
+
+
+def _announce(server: Any, settings: Settings, service: Service) -> None:
     address = getattr(server, "effective_host", settings.host)
     effective_port = getattr(server, "effective_port", settings.port)
     shown = f"[{address}]" if ":" in str(address) else address
@@ -62,14 +76,6 @@ def serve(settings: Settings, data: Sequence[Path] = ()) -> None:
     print(f"  query UI:        {base}/")
     print(f"  SPARQL endpoint: {base}/sparql")
     print(f"listening on {base}", flush=True)
-    signal.signal(signal.SIGTERM, _stop)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        service.close()
-        sys.stdout.flush()
 
 
 def _bind(app: Flask, settings: Settings) -> Any:
