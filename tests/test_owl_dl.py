@@ -138,9 +138,7 @@ def test_hermit_finds_the_graph_consistent_without_unsatisfiable_classes(
 
 @pytest.mark.slow
 @needs_java
-def test_hermit_reports_an_injected_unsatisfiable_class(
-    dataset: Dataset, tmp_path: Path
-) -> None:
+def test_hermit_reports_an_injected_unsatisfiable_class(dataset: Dataset, tmp_path: Path) -> None:
     graph = _classified_graph(dataset, FIXTURES / "unsatisfiable-class.ttl")
     assert _classify(graph, tmp_path) == ["http://example.org/ImpossibleTherapy"]
 
