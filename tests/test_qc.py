@@ -33,6 +33,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "qc"
         "numeric-property-untyped-violation",
         "missing-label-violation",
         "undeclared-external-term-violation",
+        "mixed-sources-without-attribution-violation",
+        "attribution-source-not-on-node-violation",
+        "attribution-of-missing-statement-violation",
     ],
 )
 def test_qc_query_finds_an_injected_defect(name: str) -> None:
