@@ -36,6 +36,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "qc"
         "mixed-sources-without-attribution-violation",
         "attribution-source-not-on-node-violation",
         "attribution-of-missing-statement-violation",
+        "safety-claim-on-a-phrase-violation",
     ],
 )
 def test_qc_query_finds_an_injected_defect(name: str) -> None:
