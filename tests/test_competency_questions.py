@@ -69,11 +69,12 @@ def only(rows: list[Row], **where: Any) -> Row:
 # --- every query file is titled and tested -------------------------------------------------
 
 
-def test_query_folder_holds_the_fourteen_questions() -> None:
+def test_query_folder_holds_the_fifteen_questions() -> None:
     """The issue "knowledge graph", section "Competency questions", lists CQ01-CQ11; issue 12
-    ("Evidence depth") adds CQ12 (PICO), CQ13 (evidence level) and CQ14 (adverse events)."""
+    ("Evidence depth") adds CQ12 (PICO), CQ13 (evidence level), CQ14 (adverse events) and CQ15
+    (claimed significance against the findings)."""
     numbers = sorted(int(m.group(1)) for p in QUERY_FILES if (m := re.match(r"cq(\d\d)-", p.name)))
-    assert numbers == list(range(1, 15))
+    assert numbers == list(range(1, 16))
 
 
 @pytest.mark.parametrize("path", QUERY_FILES, ids=[p.stem for p in QUERY_FILES])
@@ -730,3 +731,28 @@ def test_cq14_adverse_events_as_data(dataset: Dataset) -> None:
     assert tak["wording"] == "maintaining adequate treatment safety"
     assert tak["safetyClaim"] == r("claim-article-topical-no-side-effects")
     assert tak["claimStatus"] == r("support-supported")
+
+
+def test_cq15_no_claimed_significance_is_backed_by_a_matching_finding(dataset: Dataset) -> None:
+    """studies.md: Tak 2020 reports diameter at week 16 only and its significance is between
+    groups (vs vehicle), not from baseline; Stevens 2018 compares with baseline, not with an
+    untreated area. So every claimed significant result of the article is unbacked, and each
+    such claim is judged unsupported."""
+    rows = run(dataset, 15)
+    claims = {row["claim"].rsplit("/", 1)[-1] for row in rows}
+    assert claims == {
+        "claim-article-topical-diameter-week-8",
+        "claim-article-topical-improvement-from-baseline",
+        "claim-article-prs-density-vs-untreated-area",
+    }
+    assert not any(row["backed"] for row in rows)
+    assert {row["supportStatus"] for row in rows} == {r("support-unsupported")}
+    week8 = only(
+        rows,
+        claim=r("claim-article-topical-diameter-week-8"),
+        outcomeLabel="hair diameter by phototrichogram",
+    )
+    assert week8["finding"] is None  # no diameter result at week 8 at all
+    stevens = [row for row in rows if row["claim"].endswith("prs-density-vs-untreated-area")]
+    assert {row["findingBasis"] for row in stevens} == {r("control-baseline")}
+    assert all(row["findingSignificant"] is True for row in stevens)
