@@ -69,10 +69,12 @@ def only(rows: list[Row], **where: Any) -> Row:
 # --- every query file is titled and tested -------------------------------------------------
 
 
-def test_query_folder_holds_the_eleven_questions() -> None:
-    """The issue "knowledge graph", section "Competency questions", lists CQ01-CQ11."""
+def test_query_folder_holds_the_fifteen_questions() -> None:
+    """The issue "knowledge graph", section "Competency questions", lists CQ01-CQ11; issue 12
+    ("Evidence depth") adds CQ12 (PICO), CQ13 (evidence level), CQ14 (adverse events) and CQ15
+    (claimed significance against the findings)."""
     numbers = sorted(int(m.group(1)) for p in QUERY_FILES if (m := re.match(r"cq(\d\d)-", p.name)))
-    assert numbers == list(range(1, 12))
+    assert numbers == list(range(1, 16))
 
 
 @pytest.mark.parametrize("path", QUERY_FILES, ids=[p.stem for p in QUERY_FILES])
@@ -638,3 +640,119 @@ def test_cq11_article_claims_the_cited_paper_does_not_support(dataset: Dataset) 
         "hkg:statedSampleSize 11 }"
     )
     assert [str(row[0]) for row in status] == [r("support-unverifiable")]  # type: ignore[index]
+
+
+# --- issue 12: PICO, evidence level, adverse events ------------------------------------------
+
+
+def test_cq12_no_rct_in_female_pattern_hair_loss_only_a_broader_one(dataset: Dataset) -> None:
+    """studies.tsv: the only randomised, vehicle-controlled trial is tak2020, in androgenetic
+    alopecia with 29 men and 9 women ("38 (29 men; hence 9 women)"), not a trial in female
+    pattern hair loss; the article's female-pattern claim cites Fukuoka 2015 (placebo side,
+    not randomised). So the answer is Tak, flagged as a broader population with women."""
+    rows = run(dataset, 12)
+    assert {row["study"] for row in rows} == {r("study-tak-2020")}
+    assert {row["population"] for row in rows} == {
+        "broader: androgenetic alopecia (pattern hair loss), with women enrolled"
+    }
+    assert {row["outcomeLabel"] for row in rows} == {
+        "hair count by phototrichogram",
+        "hair diameter by phototrichogram",
+    }
+
+
+def test_cq12_pico_for_androgenetic_alopecia_gives_tak_at_week_16(dataset: Dataset) -> None:
+    """The same question for androgenetic alopecia: tak2020/key_results "week 16: hair count
+    change +28.1% (ADSC-CE) vs +7.1% (vehicle) ... hair diameter change at 16 weeks +14.2% vs
+    +6.3%, significant"; n_enrolled "38 (29 men; hence 9 women)"; mean age 45.3; twice daily
+    for 16 weeks."""
+    text = (
+        query_file(12)
+        .read_text("utf-8")
+        .replace("hkr:condition-female-pattern-hair-loss", "hkr:condition-androgenetic-alopecia")
+    )
+    rows = run(dataset, 12, text)
+    assert {row["study"] for row in rows} == {r("study-tak-2020")}
+    assert {row["population"] for row in rows} == {
+        "as asked: androgenetic alopecia (pattern hair loss)"
+    }
+    count = only(rows, outcomeLabel="hair count by phototrichogram")
+    diameter = only(rows, outcomeLabel="hair diameter by phototrichogram")
+    assert (count["treated"], count["control"]) == (Decimal("28.1"), Decimal("7.1"))
+    assert (diameter["treated"], diameter["control"]) == (Decimal("14.2"), Decimal("6.3"))
+    assert count["significant"] is True and diameter["significant"] is True
+    assert (count["N"], count["men"], count["women"]) == (38, 29, 9)
+    assert count["meanAge"] == Decimal("45.3")
+    assert count["applicationsPerDay"] == 2
+    assert count["treatmentWeeks"] == Decimal("16")
+
+
+def test_cq13_evidence_levels_follow_the_designs(dataset: Dataset) -> None:
+    """Derived by ontology/rules/evidence-level.rq: tak2020 randomised, double-blind, vehicle
+    (level 2); fukuoka2015 placebo side and elmaadawi2018 active comparator without reported
+    randomisation (level 3); stevens2018, zari2021, krefft2024 and ceccarelli2018 without a
+    concurrent control (level 4); gentile2017 has no recorded design (no level)."""
+    rows = run(dataset, 13)
+    levels = {row["study"].rsplit("/", 1)[-1]: row["rank"] for row in rows}
+    assert levels == {
+        "study-tak-2020": 2,
+        "study-fukuoka-2015": 3,
+        "study-elmaadawi-2018": 3,
+        "study-stevens-2018": 4,
+        "study-zari-2021": 4,
+        "study-krefft-trzciniecka-2024": 4,
+        "study-ceccarelli-2018": 4,
+        "study-gentile-2017": None,
+    }
+    assert [row["rank"] for row in rows if row["rank"] is not None] == sorted(
+        row["rank"] for row in rows if row["rank"] is not None
+    )
+    tak = only(rows, study=r("study-tak-2020"))
+    assert tak["N"] == 38 and tak["randomised"] is True and tak["blindingLabel"] == "double-blind"
+    gentile = only(rows, study=r("study-gentile-2017"))
+    assert gentile["articleClaims"] >= 1  # claims about a study of unknown design
+
+
+def test_cq14_adverse_events_as_data(dataset: Dataset) -> None:
+    """studies.tsv adverse_events: elmaadawi2018 "no serious adverse events reported";
+    stevens2018 "no side effects noted after treatment"; tak2020 "abstract: 'maintaining
+    adequate treatment safety'; specific AE types/counts unknown"; studies.md: Krefft 2024
+    "described as safe"; fukuoka2015 and gentile2017 "unknown" (no report). The article's "no
+    consequential side effects" (topical) rests on Tak's phrase, not on data."""
+    rows = run(dataset, 14)
+    status = {row["study"].rsplit("/", 1)[-1]: row["status"].rsplit("/", 1)[-1] for row in rows}
+    assert status == {
+        "study-elmaadawi-2018": "ae-no-serious-reported",
+        "study-stevens-2018": "ae-none-reported",
+        "study-tak-2020": "ae-safety-stated-without-data",
+        "study-krefft-trzciniecka-2024": "ae-safety-stated-without-data",
+    }
+    tak = only(rows, study=r("study-tak-2020"))
+    assert tak["wording"] == "maintaining adequate treatment safety"
+    assert tak["safetyClaim"] == r("claim-article-topical-no-side-effects")
+    assert tak["claimStatus"] == r("support-supported")
+
+
+def test_cq15_no_claimed_significance_is_backed_by_a_matching_finding(dataset: Dataset) -> None:
+    """studies.md: Tak 2020 reports diameter at week 16 only and its significance is between
+    groups (vs vehicle), not from baseline; Stevens 2018 compares with baseline, not with an
+    untreated area. So every claimed significant result of the article is unbacked, and each
+    such claim is judged unsupported."""
+    rows = run(dataset, 15)
+    claims = {row["claim"].rsplit("/", 1)[-1] for row in rows}
+    assert claims == {
+        "claim-article-topical-diameter-week-8",
+        "claim-article-topical-improvement-from-baseline",
+        "claim-article-prs-density-vs-untreated-area",
+    }
+    assert not any(row["backed"] for row in rows)
+    assert {row["supportStatus"] for row in rows} == {r("support-unsupported")}
+    week8 = only(
+        rows,
+        claim=r("claim-article-topical-diameter-week-8"),
+        outcomeLabel="hair diameter by phototrichogram",
+    )
+    assert week8["finding"] is None  # no diameter result at week 8 at all
+    stevens = [row for row in rows if row["claim"].endswith("prs-density-vs-untreated-area")]
+    assert {row["findingBasis"] for row in stevens} == {r("control-baseline")}
+    assert all(row["findingSignificant"] is True for row in stevens)

@@ -35,6 +35,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "qc"
         "undeclared-external-term-violation",
         "mapping-subject-unknown-violation",
         "mapping-target-unknown-violation",
+        "mixed-sources-without-attribution-violation",
+        "attribution-source-not-on-node-violation",
+        "attribution-of-missing-statement-violation",
+        "safety-claim-on-a-phrase-violation",
     ],
 )
 def test_qc_query_finds_an_injected_defect(name: str) -> None:

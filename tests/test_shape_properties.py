@@ -33,6 +33,7 @@ CONTROLS = (
     "control-vehicle",
     "control-placebo-side",
     "control-untreated-area",
+    "control-untreated-patients",
     "control-baseline",
     "control-active-comparator",
     "control-none",
