@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import Dataset, URIRef
-from rdflib.namespace import RDF
-from rdflib.term import Node
+import pyoxigraph as ox
 
-from hairkg.graph.vocab import graph_iri
-from hairkg.namespaces import GRAPHS, shorten
+from hairkg.namespaces import GRAPHS, graph_name_iri, shorten
 
 __all__ = ["DatasetStats", "compute_stats", "format_stats"]
 
@@ -23,26 +20,38 @@ class DatasetStats:
     instances_per_class: dict[str, int]
 
 
-def compute_stats(dataset: Dataset) -> DatasetStats:
-    """Count triples per named graph and instances per class over the union graph."""
-    per_graph: dict[str, int] = {}
-    known = {graph_iri(name) for name in GRAPHS}
-    for name in GRAPHS:
-        per_graph[name] = len(dataset.graph(graph_iri(name)))
-    for context in dataset.contexts():
-        if context.identifier not in known and len(context):
-            per_graph[str(context.identifier)] = len(context)
-    members: dict[URIRef, set[Node]] = {}
-    for subject, _, cls in dataset.triples((None, RDF.type, None)):
-        if isinstance(cls, URIRef):
-            members.setdefault(cls, set()).add(subject)
-    union = len(set(dataset.triples((None, None, None))))
+def _count(store: ox.Store, query: str, *, union: bool = False) -> list[tuple[str, int]]:
+    rows = store.query(query, use_default_graph_as_union=union)
+    assert isinstance(rows, ox.QuerySolutions)
+    return [(row[0].value, int(row[1].value)) for row in rows]
+
+
+def compute_stats(store: ox.Store) -> DatasetStats:
+    """Count triples per named graph and instances per class over the union graph.
+
+    SPARQL aggregates inside Oxigraph: no Python object per triple.
+    """
+    counted = dict(
+        _count(store, "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    )
+    per_graph = {name: counted.pop(graph_name_iri(name), 0) for name in GRAPHS}
+    per_graph.update(sorted((name, n) for name, n in counted.items() if n))
+    union = store.query(
+        "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { GRAPH ?g { ?s ?p ?o } } }"
+    )
+    assert isinstance(union, ox.QuerySolutions)
+    union_triples = int(next(iter(union))[0].value)
+    members = _count(
+        store,
+        "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) { ?x a ?c FILTER(isIRI(?c)) } GROUP BY ?c",
+        union=True,
+    )
     return DatasetStats(
         triples_per_graph=per_graph,
-        union_triples=union,
+        union_triples=union_triples,
         instances_per_class={
-            (shorten(cls) or f"<{cls}>"): len(found)
-            for cls, found in sorted(members.items(), key=lambda item: (-len(item[1]), item[0]))
+            (shorten(cls) or f"<{cls}>"): n
+            for cls, n in sorted(members, key=lambda item: (-item[1], item[0]))
         },
     )
 

@@ -37,9 +37,9 @@ class PoolSettings:
     queue_timeout: float  # seconds a request may wait for a free worker
 
 
-def _worker_main(conn: Connection, engine_name: str, nquads: str, memory_limit_mb: int) -> None:
+def _worker_main(conn: Connection, engine_name: str, source: str, memory_limit_mb: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    engine = ENGINES[engine_name](Path(nquads))
+    engine = ENGINES[engine_name](Path(source))
     if memory_limit_mb > 0:
         with open("/proc/self/statm", encoding="ascii") as statm:
             current = int(statm.read().split()[0]) * resource.getpagesize()

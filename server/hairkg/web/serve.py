@@ -49,6 +49,7 @@ def serve(settings: Settings, data: Sequence[Path] = ()) -> None:
     effective_port = getattr(server, "effective_port", port)
     shown = f"[{address}]" if ":" in str(address) else address
     base = f"http://{shown}:{effective_port}"
+    signal.signal(signal.SIGTERM, _stop)  # before "listening on": a client may stop us then
     if service.validation is not None:
         print(f"validation: {summary(service.validation)}")
     print(
@@ -58,7 +59,6 @@ def serve(settings: Settings, data: Sequence[Path] = ()) -> None:
     print(f"  query UI:        {base}/")
     print(f"  SPARQL endpoint: {base}/sparql")
     print(f"listening on {base}", flush=True)
-    signal.signal(signal.SIGTERM, _stop)
     try:
         server.run()
     except KeyboardInterrupt:
