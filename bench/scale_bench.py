@@ -3,8 +3,8 @@
 For each size (synthetic N-Triples from ``synthetic_data.py``) and each variant, one run:
 
 * ``hairkg``: ``hairkg serve --data FILE --no-validate --workers 2 --port P`` (this checkout,
-  or the tree given with ``--baseline SRC`` as ``hairkg-baseline``, run with the same
-  interpreter and ``PYTHONPATH=SRC``), an empty inference cache each time; ready is the
+  or ``--tree SRC``; an older one given with ``--baseline SRC`` runs as ``hairkg-baseline``,
+  both with the same interpreter and ``PYTHONPATH=SRC``), an empty inference cache each time; ready is the
   first 200 answer to ``ASK {}`` on ``/sparql``;
 * ``oxigraph``: ``oxigraph load --location DIR --file FILE`` then ``oxigraph serve-read-only
   --location DIR``, ready at its first answer;
@@ -322,6 +322,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--variants", nargs="+", default=["hairkg", "hairkg-baseline", "oxigraph", "pyoxigraph"]
     )
     parser.add_argument("--baseline", type=Path, help="server/ of an older checkout")
+    parser.add_argument(
+        "--tree",
+        type=Path,
+        help="server/ of the checkout to run as 'hairkg' (default: this one, as installed)",
+    )
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--output", type=Path)
@@ -336,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for variant in args.variants:
             log(f"{size}: {variant}")
             if variant == "hairkg":
-                result = run_hairkg("hairkg", data, size, None, workdir, args.timeout)
+                result = run_hairkg("hairkg", data, size, args.tree, workdir, args.timeout)
             elif variant == "hairkg-baseline":
                 if args.baseline is None:
                     continue

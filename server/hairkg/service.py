@@ -7,6 +7,7 @@ holding a copy (``--store memory`` workers still build their own rdflib copy fro
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import hashlib
 import tempfile
@@ -76,6 +77,15 @@ def _data_version(stats: DatasetStats, extra_files: Sequence[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
+def _give_back_memory() -> None:
+    """Return freed heap pages to the system (glibc keeps them otherwise), where possible."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: the memory is reused by the process instead
+
+
 def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Service:
     """Load, validate (if ``settings.validate``) and start the query workers on the store.
 
@@ -99,6 +109,7 @@ def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Ser
         store.dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
         del store  # free the memory before the on-disk copy is built
         gc.collect()
+        _give_back_memory()
         save_store(dump, location)
         dump.unlink()
         pool = WorkerPool(location, settings.pool)
