@@ -1,8 +1,8 @@
 """Everything the endpoint serves, prepared once at start: store, workers, counts.
 
-The dataset is built once, into an on-disk Oxigraph store in a temporary directory; the
-query workers open that directory read-only, so they share its pages instead of each
-holding a copy (``--store memory`` workers still build their own rdflib copy from it).
+The dataset is built once in memory, written as N-Quads for the store host of the worker
+pool (:mod:`hairkg.sparql.pool`), which loads it and forks the query workers from itself so
+that they share one copy; the web process then keeps only the counts.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from hairkg.errors import DataNotConformingError
-from hairkg.graph.loading import build_store, save_store, shipped_sources
+from hairkg.graph.loading import build_store, shipped_sources
 from hairkg.graph.stats import DatasetStats, compute_stats
 from hairkg.namespaces import GRAPH_BASE, GRAPHS, PREFIXES
 from hairkg.settings import Settings
@@ -40,8 +40,6 @@ class Service:
     workdir: tempfile.TemporaryDirectory[str] | None = None
     #: What validation found at start (None when it was skipped).
     validation: ValidationOutcome | None = None
-    #: The on-disk store the workers open read-only (inside ``workdir``).
-    store_path: Path | None = None
 
     def close(self) -> None:
         """Stop the workers and remove the store."""
@@ -94,7 +92,6 @@ def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Ser
     """
     workdir = tempfile.TemporaryDirectory(prefix="hairkg-")
     try:
-        location = Path(workdir.name) / "store"
         store = build_store(extra_files, max_extra_bytes=settings.data_max_mb * 1024 * 1024)
         outcome = None
         if settings.validate:
@@ -107,12 +104,11 @@ def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Ser
         version = _data_version(stats, extra_files)
         dump = Path(workdir.name) / "dataset.nq"
         store.dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
-        del store  # free the memory before the on-disk copy is built
+        del store  # free the memory: the store host loads the dump
         gc.collect()
         _give_back_memory()
-        save_store(dump, location)
-        dump.unlink()
-        pool = WorkerPool(location, settings.pool)
+        pool = WorkerPool(dump, settings.pool)
+        dump.unlink()  # loaded: the host holds the data now
     except BaseException:
         workdir.cleanup()
         raise
@@ -123,5 +119,4 @@ def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Ser
         data_version=version,
         workdir=workdir,
         validation=outcome,
-        store_path=location,
     )

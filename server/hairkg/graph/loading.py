@@ -24,7 +24,7 @@ from hairkg.graph.terms import from_ox, to_ox
 from hairkg.namespaces import GRAPHS, PREFIXES, graph_name_iri
 from hairkg.paths import bundled_dir
 
-__all__ = ["SourceFile", "build_store", "load_dataset", "save_store", "shipped_sources"]
+__all__ = ["SourceFile", "build_store", "load_dataset", "shipped_sources"]
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,8 @@ def build_store(
 ) -> ox.Store:
     """Load the shipped graph (plus ``extra_files``) into a new in-memory Oxigraph store.
 
-    Building in memory and writing the result once (:func:`save_store`) is several times
-    faster than building on disk, where every bulk load and query goes through RocksDB.
+    In memory: building on disk, where every bulk load and query goes through RocksDB, is
+    several times slower.
     Triples of extra
     files join the ``data`` graph, so they are validated like shipped data; quads of
     TriG/N-Quads/JSON-LD files keep their own named graphs. With ``infer`` the ``inferred``
@@ -100,18 +100,6 @@ def build_store(
     if infer and extra_files:
         inference.rdfs_closure(store, inferred)
     return store
-
-
-def save_store(nquads: Path, location: Path) -> None:
-    """Bulk-load the N-Quads dump ``nquads`` (``Store.dump``) into a new on-disk store.
-
-    One document, so its blank nodes keep their identity (under new labels). The store is
-    flushed and closed: open it again with ``pyoxigraph.Store.read_only(location)``.
-    """
-    store = ox.Store(str(location))
-    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-    store.flush()
-    del store
 
 
 def load_dataset(

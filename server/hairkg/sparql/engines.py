@@ -187,16 +187,12 @@ def _most_rows(fmt: str, body: bytes) -> int | None:
     return None  # a format this function cannot count: the Python writer applies the cap
 
 
-def open_store(source: Path) -> Any:
-    """The ``pyoxigraph.Store`` a worker queries: ``source`` opened read-only if it is a store
-    directory (shared by every worker through the page cache), else the N-Quads file
-    ``source`` bulk-loaded into memory."""
+def open_store(nquads: Path) -> Any:
+    """A ``pyoxigraph.Store`` in memory holding the N-Quads file ``nquads`` (bulk-loaded)."""
     import pyoxigraph as ox
 
-    if source.is_dir():
-        return ox.Store.read_only(str(source))
     store = ox.Store()
-    store.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
+    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
     return store
 
 
@@ -311,18 +307,13 @@ class RdflibEngine:
     """Executes with rdflib's own SPARQL engine over its memory store (``--store memory``)."""
 
     def __init__(self, source: Path) -> None:
-        import pyoxigraph as ox
         from rdflib import Dataset
         from rdflib.plugins import sparql
 
         # rdflib would otherwise fetch FROM / FROM NAMED IRIs from the web.
         sparql.SPARQL_LOAD_GRAPHS = False
         self.dataset = Dataset(default_union=True)
-        if source.is_dir():
-            dump = open_store(source).dump(format=ox.RdfFormat.N_QUADS)
-            self.dataset.parse(data=dump, format="nquads")
-        else:
-            self.dataset.parse(str(source), format="nquads")
+        self.dataset.parse(str(source), format="nquads")
 
     def _restricted(self, request: QueryRequest) -> Any:
         """A dataset holding only the protocol's default and named graphs."""
