@@ -11,7 +11,7 @@ Servers (each started here, on a free loopback port, and stopped at the end):
 * ``floor``: Flask returning a fixed answer under the same waitress settings.
 
 Every server holds the same quads: the dataset hairkg builds from its shipped graph plus the
-synthetic file (``hairkg.graph.loading.load_dataset``, named graphs and OWL-RL inferences
+synthetic file (``hairkg.graph.loading.build_store``, named graphs and inferences
 included), and every server's default graph is the union of the named graphs, as hairkg's
 is. So the competency questions (``queries/*.rq``, some of which use ``GRAPH``) and the
 synthetic mix (no ``GRAPH``) have the same answers everywhere; the script checks that.
@@ -679,13 +679,13 @@ class SizeReport:
 
 def export_dataset(synthetic: Path, target: Path) -> int:
     """Write the quads hairkg serves for ``synthetic`` to ``target`` (N-Quads)."""
-    from hairkg.graph.loading import load_dataset
-
-    dataset = load_dataset([synthetic])
-    dataset.serialize(str(target), format="nquads", encoding="utf-8")
     import pyoxigraph as ox
 
-    return sum(1 for _ in ox.parse(path=str(target), format=ox.RdfFormat.N_QUADS))
+    from hairkg.graph.loading import build_store
+
+    store = build_store([synthetic])
+    store.dump(output=str(target), format=ox.RdfFormat.N_QUADS)
+    return len(store)
 
 
 def bench_size(

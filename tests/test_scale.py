@@ -27,14 +27,13 @@ HKG = "https://w3id.org/hairkg/ontology/"
 
 
 def _write_triples(path: Path, count: int) -> Path:
-    """``count`` therapies with a label and a type each (3 triples per therapy)."""
+    """``count`` triples, 3 per resource, of terms the ontology says nothing about."""
     with path.open("w", encoding="utf-8") as out:
         for i in range(count // 3):
             out.write(
-                f'<{EX}t{i}> <http://www.w3.org/2000/01/rdf-schema#label> "therapy {i}" .\n'
-                f"<{EX}t{i}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
-                f"<{HKG}CellBasedTherapy> .\n"
-                f"<{EX}t{i}> <{HKG}broaderTherapy> <{EX}t{i // 2}> .\n"
+                f'<{EX}t{i}> <{EX}label> "thing {i}" .\n'
+                f"<{EX}t{i}> <{EX}kind> <{EX}Kind{i % 7}> .\n"
+                f"<{EX}t{i}> <{EX}next> <{EX}t{i // 2}> .\n"
             )
     return path
 
@@ -121,14 +120,6 @@ def test_workers_share_the_store(big_service: Service) -> None:
         assert private < data_mb / 2, (pid, private, data_mb)
     assert pool.recycled >= 1, "reading 300k triples unshares more than the limit"
     assert big_service.stats.triples_per_graph["data"] >= 300_000
-    inferred = big_service.pool.execute(
-        QueryRequest(
-            f"ASK {{ GRAPH <https://w3id.org/hairkg/graph/inferred> "
-            f"{{ <{EX}t7> a <{HKG}Therapy> }} }}",
-            solutions_format="json",
-        )
-    )
-    assert json.loads(inferred.body)["boolean"] is True
 
 
 @pytest.fixture(scope="module")

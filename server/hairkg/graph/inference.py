@@ -269,10 +269,13 @@ def rdfs_closure(store: ox.Store, inferred: str) -> None:
                  FILTER(isIRI(?q) && ?p != ?q && ?q NOT IN ({bookkeeping})) }} }}
               ?s ?p ?o FILTER(?s != ?o)
               FILTER NOT EXISTS {{ ?s ?q ?o }} }}""",
+        # declared (not inferred) domains and ranges only: a wider one is a superclass,
+        # which the next step adds, and a sub-property's statements were added above
         f"""CONSTRUCT {{ ?x <{_RDF}type> ?c }} WHERE {{
               {{ SELECT DISTINCT ?x ?c {{
-                 {{ ?p <{_RDFS}domain> ?c . ?x ?p ?o }}
-                 UNION {{ ?p <{_RDFS}range> ?c . ?o ?p ?x FILTER(!isLITERAL(?x)) }}
+                 {{ GRAPH ?g {{ ?p <{_RDFS}domain> ?c }} FILTER(?g != <{inferred}>) ?x ?p ?o }}
+                 UNION {{ GRAPH ?g {{ ?p <{_RDFS}range> ?c }} FILTER(?g != <{inferred}>)
+                         ?o ?p ?x FILTER(!isLITERAL(?x)) }}
                  FILTER(isIRI(?c) && ?c NOT IN ({trivial})) }} }}
               FILTER NOT EXISTS {{ ?x <{_RDF}type> ?c }} }}""",
         f"""CONSTRUCT {{ ?x <{_RDF}type> ?d }} WHERE {{
