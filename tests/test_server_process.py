@@ -230,16 +230,16 @@ def test_service_call_is_refused_without_a_connection(live_server: LiveServer) -
     listener.close()
 
 
-def _worker_pids(pid: int) -> list[int]:
-    """The query workers among the children (not multiprocessing's resource tracker)."""
+def _query_processes(pid: int) -> list[int]:
+    """The store host and the workers it forks (not multiprocessing's resource tracker)."""
     with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
         children = [int(child) for child in handle.read().split()]
-    workers = []
+    found = []
     for child in children:
         with open(f"/proc/{child}/cmdline", "rb") as cmdline:
             if b"spawn_main" in cmdline.read():
-                workers.append(child)
-    return workers
+                found += [child, *_query_processes(child)]
+    return found
 
 
 def _alive(pid: int) -> bool:
@@ -252,8 +252,9 @@ def _alive(pid: int) -> bool:
 
 def test_sigterm_stops_the_server_and_its_workers() -> None:
     server = start_server("--no-validate", "--workers", "2")
-    workers = _worker_pids(server.process.pid)
-    assert len(workers) == 2, workers
+    # the store host and the two workers it forks
+    workers = _query_processes(server.process.pid)
+    assert len(workers) == 3, workers
     server.process.send_signal(signal.SIGTERM)
     # a clean exit, by itself: a server that ignored SIGTERM would time out here (and the
     # kill that follows would give -9, not 0)

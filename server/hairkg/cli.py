@@ -21,11 +21,11 @@ __all__ = ["main"]
 
 
 def _cmd_stats(args: argparse.Namespace) -> int:
-    from hairkg.graph.loading import load_dataset
+    from hairkg.graph.loading import build_store
     from hairkg.graph.stats import compute_stats, format_stats
 
-    dataset = load_dataset(args.data, infer=not args.no_infer)
-    print(format_stats(compute_stats(dataset), classes="" if args.all_classes else "hkg"))
+    store = build_store(args.data, infer=not args.no_infer)
+    print(format_stats(compute_stats(store), classes="" if args.all_classes else "hkg"))
     return 0
 
 

@@ -1,19 +1,26 @@
-"""Everything the endpoint serves, prepared once at start: dataset, dump, workers, counts."""
+"""Everything the endpoint serves, prepared once at start: store, workers, counts.
+
+The dataset is built once in memory, written as N-Quads for the store host of the worker
+pool (:mod:`hairkg.sparql.pool`), which loads it and forks the query workers from itself so
+that they share one copy; the web process then keeps only the counts.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import hashlib
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib import Dataset, URIRef
+import pyoxigraph as ox
 
 from hairkg.errors import DataNotConformingError
-from hairkg.graph.loading import load_dataset, shipped_sources
+from hairkg.graph.loading import build_store, shipped_sources
 from hairkg.graph.stats import DatasetStats, compute_stats
-from hairkg.namespaces import GRAPH_BASE, PREFIXES
+from hairkg.namespaces import GRAPH_BASE, GRAPHS, PREFIXES
 from hairkg.progress import progress
 from hairkg.settings import Settings
 from hairkg.sparql.pool import WorkerPool
@@ -36,56 +43,82 @@ class Service:
     validation: ValidationOutcome | None = None
 
     def close(self) -> None:
-        """Stop the workers and remove the dump."""
+        """Stop the workers and remove the store."""
         self.pool.close()
         if self.workdir is not None:
             self.workdir.cleanup()
 
 
-def _extra_graph_names(dataset: Dataset) -> list[str]:
-    return sorted(str(c.identifier) for c in dataset.contexts() if len(c))
+def _extra_graph_names(stats: DatasetStats) -> list[str]:
+    return sorted(
+        (GRAPH_BASE + name if name in GRAPHS else name)
+        for name, count in stats.triples_per_graph.items()
+        if count
+    )
 
 
-def _validate(dataset: Dataset, extra_files: Sequence[Path]) -> ValidationOutcome:
+def _validate(store: ox.Store, extra_files: Sequence[Path]) -> ValidationOutcome:
     from hairkg.validation import ValidationData, validate_data
 
-    extra = [
-        URIRef(c.identifier)
-        for c in dataset.contexts()
-        if not str(c.identifier).startswith(GRAPH_BASE)
-    ]
-    data = ValidationData.from_dataset(
-        dataset, extra, sources=[s.path for s in shipped_sources()] + list(extra_files)
+    extra = [str(g.value) for g in store.named_graphs() if not str(g.value).startswith(GRAPH_BASE)]
+    data = ValidationData.from_store(
+        store, extra, sources=[s.path for s in shipped_sources()] + list(extra_files)
     )
     return validate_data(data)  # the shipped shapes (parsed once), the default engine
 
 
+def _data_version(stats: DatasetStats, extra_files: Sequence[Path]) -> str:
+    """A hash of what is served: the shipped files' and the extra files' bytes and sizes."""
+    digest = hashlib.sha256(repr(stats).encode())
+    for path in [s.path for s in shipped_sources()] + list(extra_files):
+        with path.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
+    return digest.hexdigest()[:16]
+
+
+def _give_back_memory() -> None:
+    """Return freed heap pages to the system (glibc keeps them otherwise), where possible."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: the memory is reused by the process instead
+
+
 def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Service:
-    """Load, validate (if ``settings.validate``), dump and start the query workers.
+    """Load, validate (if ``settings.validate``) and start the query workers on the store.
 
     Raises :class:`DataNotConformingError`, carrying the validation outcome, if the data
     breaks the shapes.
     """
-    dataset = load_dataset(extra_files)
-    outcome = None
-    if settings.validate:
-        progress("validating against the SHACL shapes")
-        outcome = _validate(dataset, extra_files)
-        if not outcome.conforms():
-            raise DataNotConformingError(
-                "the data does not conform to the shapes; refusing to serve it", outcome
-            )
     workdir = tempfile.TemporaryDirectory(prefix="hairkg-")
-    dump = Path(workdir.name) / "dataset.nq"
-    dataset.serialize(str(dump), format="nquads", encoding="utf-8")
-    version = hashlib.sha256(dump.read_bytes()).hexdigest()[:16]
-    stats = compute_stats(dataset)
-    progress(f"starting {settings.workers} query worker(s)")
-    pool = WorkerPool(dump, settings.pool)
+    try:
+        store = build_store(extra_files, max_extra_bytes=settings.data_max_mb * 1024 * 1024)
+        outcome = None
+        if settings.validate:
+            progress("validating against the SHACL shapes")
+            outcome = _validate(store, extra_files)
+            if not outcome.conforms():
+                raise DataNotConformingError(
+                    "the data does not conform to the shapes; refusing to serve it", outcome
+                )
+        stats = compute_stats(store)
+        version = _data_version(stats, extra_files)
+        dump = Path(workdir.name) / "dataset.nq"
+        store.dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
+        del store  # free the memory: the store host loads the dump
+        gc.collect()
+        _give_back_memory()
+        progress(f"starting {settings.workers} query worker(s)")
+        pool = WorkerPool(dump, settings.pool)
+        dump.unlink()  # loaded: the host holds the data now
+    except BaseException:
+        workdir.cleanup()
+        raise
     return Service(
         pool=pool,
         stats=stats,
-        graph_names=_extra_graph_names(dataset),
+        graph_names=_extra_graph_names(stats),
         data_version=version,
         workdir=workdir,
         validation=outcome,

@@ -37,6 +37,9 @@ class Settings:
     #: The query engine (``--store``): a name of :data:`hairkg.sparql.engines.ENGINES`.
     store: str = "oxigraph"
     validate: bool = True  # check the shapes before serving
+    #: Size limit of each ``--data`` file, in MiB; 0: none (the files are the operator's own;
+    #: ``hairkg validate`` keeps its own limit for files from elsewhere).
+    data_max_mb: int = 0
     query_timeout: float = 10.0  # seconds a query may run before its worker is stopped (503)
     query_memory_mb: int = 1024  # memory a query may add to its worker before it is stopped (503)
     queue_timeout: float = 1.0  # seconds a query may wait for a free worker (then 503)

@@ -1,6 +1,23 @@
-"""RDFS/OWL-RL entailments, materialised with owlrl into a graph of their own.
+"""Entailments materialised into a graph of their own, in two regimes.
 
-Only what the asserted graphs do not already say is kept, and tautologies that owlrl adds to
+**The shipped graph: OWL 2 RL.** The Rust reasoner `reasonable` computes the closure of the
+shipped graph (ontology, imports, data, mappings) in a fraction of a second; the few OWL 2 RL
+schema rules it does not apply (``scm-cls``, ``scm-dom1/2``, ``scm-rng1/2``) are added here,
+so that what is kept is exactly what owlrl keeps (``tests/test_inference.py`` checks that
+against :func:`infer_owlrl`, the reference). The result is cached by the input files' bytes;
+blank nodes are labelled by their position in their file (:func:`stable_blank_nodes`), so a
+cached triple names the same blank node on the next start.
+
+**Files given with ``--data``: RDFS.** Over large extra data (a million triples of an
+ontology or a partner's graph) full OWL 2 RL costs minutes, so the extra data gets the RDFS
+closure — ``rdfs7`` (sub-properties), ``rdfs2``/``rdfs3`` (domain and range), ``rdfs9``
+(types of superclasses), ``rdfs5``/``rdfs11`` (transitive sub-property and subclass) — over the
+union of every graph, shipped entailments included, computed by SPARQL updates inside
+Oxigraph (:func:`rdfs_closure`), no Python object per triple. It answers "which therapies
+treat a subclass of X" across both; OWL features of the extra files (inverse, transitive and
+equivalent properties, restrictions) are not applied to them.
+
+Only what the asserted graphs do not already say is kept, and tautologies that OWL-RL adds to
 every resource (``x owl:sameAs x``, ``x a owl:Thing``, ``x a rdfs:Resource`` …) are dropped,
 so the inferred graph holds answers a query can use, not noise.
 """
@@ -9,19 +26,28 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
+from importlib import metadata
 from pathlib import Path
 
-import owlrl
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Literal, Node
 
+from hairkg.graph.terms import from_ox, to_ox
 from hairkg.progress import progress
 
-__all__ = ["cache_dir", "infer", "infer_cached"]
+__all__ = [
+    "cache_dir",
+    "infer",
+    "infer_cached",
+    "infer_owlrl",
+    "rdfs_closure",
+    "stable_blank_nodes",
+]
 
 _TRIVIAL_CLASSES = frozenset(
     {
@@ -39,10 +65,27 @@ _TRIVIAL_CLASSES = frozenset(
     }
 )
 _KEPT_PREDICATES = frozenset({RDF.type, RDFS.subClassOf, RDFS.subPropertyOf})
+_BOOKKEEPING = frozenset(
+    {
+        OWL.sameAs,
+        OWL.differentFrom,
+        OWL.equivalentClass,
+        OWL.equivalentProperty,
+        OWL.inverseOf,
+        OWL.disjointWith,
+    }
+)
+
+Triple = tuple[Node, Node, Node]
 
 
-def infer(asserted: Iterable[tuple[Node, Node, Node]]) -> Graph:
-    """Return the triples OWL-RL entails from ``asserted`` that are new and informative."""
+def infer_owlrl(asserted: Iterable[Triple]) -> Graph:
+    """The reference: what owlrl's OWL-RL closure of ``asserted`` adds, informative part only.
+
+    Seconds in pure Python even for the shipped graph; kept to test :func:`infer` against.
+    """
+    import owlrl
+
     closure = Graph()
     for triple in asserted:
         closure.add(triple)
@@ -57,6 +100,64 @@ def infer(asserted: Iterable[tuple[Node, Node, Node]]) -> Graph:
     return inferred
 
 
+def _normal(term: Node) -> Node:
+    """One spelling per RDF term: ``"x"^^xsd:string`` is ``"x"`` (RDF 1.1)."""
+    if isinstance(term, Literal):
+        return from_ox(to_ox(term))
+    return term
+
+
+def infer(asserted: Iterable[Triple]) -> set[Triple]:
+    """Return the triples OWL 2 RL entails from ``asserted`` that are new and informative."""
+    import reasonable
+
+    graph = Graph()
+    for triple in asserted:
+        graph.add((_normal(triple[0]), _normal(triple[1]), _normal(triple[2])))
+    reasoner = reasonable.PyReasoner()
+    reasoner.from_graph(graph)
+    closure: set[Triple] = {(_normal(s), _normal(p), _normal(o)) for s, p, o in reasoner.reason()}
+    closure.update(graph)
+    _complete_schema_rules(closure)
+    return {t for t in closure if t not in graph and _is_informative(t)}
+
+
+def _complete_schema_rules(closure: set[Triple]) -> None:
+    """Add the OWL 2 RL schema rules `reasonable` leaves out, to a fixpoint.
+
+    ``scm-cls`` (every class is below ``owl:Thing`` and above ``owl:Nothing``), ``scm-dom1``
+    and ``scm-rng1`` (a domain or range widens along ``rdfs:subClassOf``), ``scm-dom2`` and
+    ``scm-rng2`` (a sub-property has its super-property's domain and range).
+    """
+    for cls in [s for s, p, o in closure if p == RDF.type and o == OWL.Class]:
+        closure.add((cls, RDFS.subClassOf, OWL.Thing))
+        closure.add((OWL.Nothing, RDFS.subClassOf, cls))
+    while True:
+        supers: dict[Node, set[Node]] = {}
+        subprops: dict[Node, set[Node]] = {}
+        for s, p, o in closure:
+            if p == RDFS.subClassOf:
+                supers.setdefault(s, set()).add(o)
+            elif p == RDFS.subPropertyOf:
+                subprops.setdefault(o, set()).add(s)
+        new: set[Triple] = set()
+        for s, p, o in closure:
+            if p in (RDFS.domain, RDFS.range):
+                new.update((s, p, wider) for wider in supers.get(o, ()))
+                new.update((narrower, p, o) for narrower in subprops.get(s, ()))
+        new -= closure
+        if not new:
+            return
+        closure |= new
+
+
+def _reasoner_version() -> str:
+    try:
+        return "reasonable " + metadata.version("reasonable")
+    except metadata.PackageNotFoundError:
+        return "reasonable"
+
+
 def cache_dir() -> Path:
     """Where inferred graphs are cached: ``$HAIRKG_CACHE_DIR`` or ``~/.cache/hairkg``."""
     configured = os.environ.get("HAIRKG_CACHE_DIR")
@@ -65,43 +166,67 @@ def cache_dir() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "hairkg"
 
 
-def infer_cached(asserted: Sequence[tuple[Node, Node, Node]], inputs: Sequence[bytes]) -> Graph:
-    """Like :func:`infer`, but reuse the result computed earlier from the same ``inputs``.
+def stable_blank_nodes(quads: Iterable[ox.Quad], prefix: str) -> list[ox.Quad]:
+    """Relabel the blank nodes of one parsed file by order of first appearance.
 
-    OWL-RL closure in pure Python takes seconds even for a small graph; the key is a hash of
-    every input file's bytes and the owlrl version, so any edit recomputes it.
+    A parser names blank nodes afresh on every parse, so an inferred triple cached from one
+    parse would name nodes that the next parse of the same bytes does not have. With
+    ``prefix`` unique per file (its place in the load order), the same bytes give the same
+    labels every time.
     """
-    digest = hashlib.sha256(owlrl.__version__.encode())
+    labels: dict[ox.BlankNode, ox.BlankNode] = {}
+
+    def stable(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> object:
+        if isinstance(term, ox.BlankNode):
+            found = labels.get(term)
+            if found is None:
+                found = labels[term] = ox.BlankNode(f"{prefix}n{len(labels)}")
+            return found
+        return term
+
+    return [
+        ox.Quad(stable(q.subject), q.predicate, stable(q.object), q.graph_name)  # type: ignore[arg-type]
+        for q in quads
+    ]
+
+
+def infer_cached(asserted: Sequence[ox.Triple], inputs: Sequence[bytes]) -> list[ox.Triple]:
+    """:func:`infer` over ``asserted``, reusing the result computed earlier from ``inputs``.
+
+    The key is a hash of every input file's bytes and the reasoner's version, so any edit
+    recomputes it. ``asserted`` must have stable blank nodes (:func:`stable_blank_nodes`): the
+    cache file names them by label.
+    """
+    digest = hashlib.sha256(_reasoner_version().encode() + b"\0owl2rl-v2")
     for blob in inputs:
         digest.update(hashlib.sha256(blob).digest())
     path = cache_dir() / f"inferred-{digest.hexdigest()[:32]}.nt"
     if path.is_file():
         try:
-            return _read_ntriples(path)
-        except (OSError, SyntaxError):
+            return [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)]
+        except (OSError, SyntaxError, ValueError):
             pass  # a damaged cache entry is recomputed below
     progress(f"computing the OWL-RL inferences of {len(asserted)} triples (once; cached after)")
-    inferred = infer(asserted)
+    inferred = sorted(
+        (
+            ox.Triple(to_ox(s), to_ox(p), to_ox(o))  # type: ignore[arg-type]
+            for s, p, o in infer(
+                (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in asserted
+            )
+        ),
+        key=str,
+    )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as handle:
-            handle.write(inferred.serialize(format="nt", encoding="utf-8"))
+            handle.write(ox.serialize(inferred, format=ox.RdfFormat.N_TRIPLES) or b"")
         os.replace(handle.name, path)
     except OSError:
         pass  # a read-only home only costs speed
     return inferred
 
 
-def _read_ntriples(path: Path) -> Graph:
-    from hairkg.graph.terms import from_ox
-
-    graph = Graph()
-    for quad in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES):
-        graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
-    return graph
-
-
-def _is_informative(triple: tuple[Node, Node, Node]) -> bool:
+def _is_informative(triple: Triple) -> bool:
     subject, predicate, obj = triple
     if isinstance(subject, Literal) or subject == obj:
         return False
@@ -109,12 +234,84 @@ def _is_informative(triple: tuple[Node, Node, Node]) -> bool:
         return obj not in _TRIVIAL_CLASSES
     if predicate in _KEPT_PREDICATES:
         return isinstance(obj, URIRef)
-    # owlrl's equality and inverse bookkeeping is not what users query for.
-    return predicate not in (
-        OWL.sameAs,
-        OWL.differentFrom,
-        OWL.equivalentClass,
-        OWL.equivalentProperty,
-        OWL.inverseOf,
-        OWL.disjointWith,
-    )
+    # equality and inverse bookkeeping is not what users query for.
+    return predicate not in _BOOKKEEPING
+
+
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+
+
+def _iri_list(terms: Iterable[Node]) -> str:
+    return ", ".join(f"<{t}>" for t in sorted(str(t) for t in terms))
+
+
+def rdfs_closure(store: ox.Store, inferred: str) -> None:
+    """Add to graph ``inferred`` of ``store`` the RDFS entailments of all its graphs.
+
+    Four SPARQL CONSTRUCT queries over the union of the graphs, in the order that makes one
+    pass complete: ``rdfs5``/``rdfs11`` (the hierarchies) → ``rdfs7`` → ``rdfs2``/``rdfs3`` →
+    ``rdfs9``. Each one's answer is written as N-Triples by Oxigraph and bulk-loaded into
+    ``inferred`` before the next runs (no Python object per triple, no update transaction,
+    which on disk costs ten times more); what a graph already holds and what
+    :func:`_is_informative` drops are left out.
+    """
+    trivial = _iri_list(_TRIVIAL_CLASSES)
+    bookkeeping = _iri_list(_BOOKKEEPING)
+    steps = [
+        *(
+            f"""CONSTRUCT {{ ?a <{sub}> ?b }} WHERE {{
+                  {{ SELECT DISTINCT ?a ?b {{ ?a <{sub}>/<{sub}>+ ?b }} }}
+                  FILTER(isIRI(?b) && ?a != ?b && !isLITERAL(?a))
+                  FILTER NOT EXISTS {{ ?a <{sub}> ?b }} }}"""
+            for sub in (_RDFS + "subClassOf", _RDFS + "subPropertyOf")
+        ),
+        f"""CONSTRUCT {{ ?s ?q ?o }} WHERE {{
+              {{ SELECT DISTINCT ?p ?q {{ ?p <{_RDFS}subPropertyOf> ?q
+                 FILTER(isIRI(?q) && ?p != ?q && ?q NOT IN ({bookkeeping})) }} }}
+              ?s ?p ?o FILTER(?s != ?o)
+              FILTER NOT EXISTS {{ ?s ?q ?o }} }}""",
+        # declared (not inferred) domains and ranges only: a wider one is a superclass,
+        # which the next step adds, and a sub-property's statements were added above
+        f"""CONSTRUCT {{ ?x <{_RDF}type> ?c }} WHERE {{
+              {{ SELECT DISTINCT ?x ?c {{
+                 {{ GRAPH ?g {{ ?p <{_RDFS}domain> ?c }} FILTER(?g != <{inferred}>) ?x ?p ?o }}
+                 UNION {{ GRAPH ?g {{ ?p <{_RDFS}range> ?c }} FILTER(?g != <{inferred}>)
+                         ?o ?p ?x FILTER(!isLITERAL(?x)) }}
+                 FILTER(isIRI(?c) && ?c NOT IN ({trivial})) }} }}
+              FILTER NOT EXISTS {{ ?x <{_RDF}type> ?c }} }}""",
+        f"""CONSTRUCT {{ ?x <{_RDF}type> ?d }} WHERE {{
+              {{ SELECT DISTINCT ?c ?d {{ ?c <{_RDFS}subClassOf> ?d
+                 FILTER(isIRI(?d) && ?c != ?d && ?d NOT IN ({trivial})) }} }}
+              ?x <{_RDF}type> ?c FILTER(?x != ?d)
+              FILTER NOT EXISTS {{ ?x <{_RDF}type> ?d }} }}""",
+    ]
+    target = ox.NamedNode(inferred)
+    for step in steps:
+        answer = store.query(step, use_default_graph_as_union=True)
+        assert isinstance(answer, ox.QueryTriples)
+        _add_ntriples(store, answer.serialize(format=ox.RdfFormat.N_TRIPLES) or b"", target)
+
+
+def _add_ntriples(store: ox.Store, data: bytes, graph: ox.NamedNode) -> None:
+    """Add the N-Triples ``data`` to ``graph``, keeping the labels of its blank nodes.
+
+    The bulk loader gives blank nodes new labels (right for a file, wrong for entailments
+    about nodes already in the store), so lines naming one are added through the parser,
+    which keeps labels; the rest, nearly always all, go through the bulk loader. In
+    N-Triples a line names a blank node as subject iff it starts with ``_:``, and as object
+    iff it ends with ``_:label .`` (a literal ends with a quote, a language tag or an IRI).
+    """
+    lines = data.split(b"\n")
+    blank = [line for line in lines if line.startswith(b"_:") or _BLANK_OBJECT.search(line)]
+    if blank:
+        kept = set(blank)
+        lines = [line for line in lines if line not in kept]
+        quads = ox.parse(b"\n".join(blank), format=ox.RdfFormat.N_TRIPLES)
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
+    rest = b"\n".join(line for line in lines if line)
+    if rest:
+        store.bulk_load(rest, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+
+
+_BLANK_OBJECT = re.compile(rb" _:\S+ \.$")

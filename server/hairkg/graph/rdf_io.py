@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_MAX_LITERAL_CHARS",
     "DEFAULT_MAX_NESTING",
     "format_for_path",
+    "load_rdf_file",
     "parse_rdf",
     "read_rdf_file",
 ]
@@ -225,3 +226,86 @@ def read_rdf_file(
         max_nesting=max_nesting,
         max_literal_chars=max_literal_chars,
     )
+
+
+#: Formats with one statement per line: nothing nests in them but RDF 1.2 triple terms.
+_LINE_BASED = ("ntriples", "nquads")
+_CHUNK = 16 * 1024 * 1024
+
+
+def _has_triple_term_marker(path: Path) -> bool:
+    """Whether ``<<`` occurs in the file, read in chunks (no copy of a big file in memory)."""
+    previous = b""
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            if b"<<" in previous[-1:] + chunk:
+                return True
+            previous = chunk
+    return False
+
+
+def load_rdf_file(
+    store: ox.Store,
+    path: Path,
+    graph: str,
+    fmt: str | None = None,
+    max_bytes: int = 0,
+    *,
+    max_nesting: int = DEFAULT_MAX_NESTING,
+) -> None:
+    """Stream the RDF file ``path`` into ``store`` (Oxigraph's bulk loader, no Python objects).
+
+    Triples, and quads of the default graph, go into the named graph ``graph``; quads of other
+    graphs keep theirs. This is the serving path for the operator's own files: ``max_bytes``
+    (0: none) is the operator's setting, and what would crash or hang the parser is refused
+    as in :func:`parse_rdf` (deep nesting, XML entity declarations, remote JSON-LD contexts,
+    triple terms). Long literals are not looked for. Raises :class:`RdfSyntaxError` naming the
+    file and line of the first bad input; the store then holds part of the file.
+    """
+    info = format_for_path(path, fmt)
+    try:
+        status = path.stat()
+    except OSError as error:
+        raise RdfSyntaxError(path, f"cannot read file: {error.strerror}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise UnsafeInputError(path, "not a regular file (a directory, device or pipe)")
+    if max_bytes and status.st_size > max_bytes:
+        raise UnsafeInputError(
+            path, f"file is {status.st_size} bytes, more than the limit of {max_bytes} bytes"
+        )
+    try:
+        triple_terms = _has_triple_term_marker(path)
+        if info.name not in _LINE_BASED or triple_terms:
+            data = path.read_bytes()
+            if info.oxigraph == ox.RdfFormat.RDF_XML and _ENTITY_DECLARATION.search(data):
+                raise UnsafeInputError(
+                    path,
+                    "RDF/XML with <!ENTITY declarations is refused (external entities and "
+                    "entity expansion are not allowed)",
+                )
+            _check_nesting(data, info, str(path), max_nesting)
+            del data
+    except OSError as error:
+        raise RdfSyntaxError(path, f"cannot read file: {error.strerror}") from None
+    try:
+        store.bulk_load(
+            path=str(path),
+            format=info.oxigraph,
+            base_iri=path.resolve().as_uri(),
+            to_graph=ox.NamedNode(graph),
+        )
+    except SyntaxError as error:
+        _raise_syntax(error, str(path))
+    except (ValueError, OSError) as error:
+        _refuse_remote_context(error, str(path))
+        raise RdfSyntaxError(path, str(error)) from None
+    except MemoryError as error:
+        raise UnsafeInputError(
+            path, f"a token (literal or IRI) is too long for the parser: {error}"
+        ) from None
+    if triple_terms and store.query(
+        "ASK { GRAPH ?g { ?s ?p ?o FILTER(isTRIPLE(?s) || isTRIPLE(?o)) } }"
+    ):
+        raise UnsafeInputError(
+            path, "RDF 1.2 triple terms (<<( … )>>, rdf:reifies) are not supported"
+        )

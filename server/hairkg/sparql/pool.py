@@ -1,6 +1,10 @@
 """Query worker processes: time limit, memory bound, and isolation from crashes.
 
-Each worker is a separate process holding its own copy of the dataset. A query that runs past
+One *store host* process loads the dataset into memory once (Oxigraph's bulk loader, from the
+N-Quads file :func:`hairkg.service.prepare_service` writes) and then only forks: every query
+worker is a fork of it, so all workers share the host's pages of the store copy-on-write
+(queries only read them) and start in milliseconds, with in-memory query speed. The host
+runs no queries and starts no threads, so forking it is safe. A query that runs past
 the time limit gets its worker killed (the CPU really is freed) and replaced; a worker that
 dies (memory limit reached, or an engine crash) fails only the request it was running. The
 other workers keep answering throughout.
@@ -9,10 +13,16 @@ other workers keep answering throughout.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import dataclasses
+import marshal
 import multiprocessing
+import os
 import queue
 import resource
 import signal
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -42,20 +52,76 @@ class PoolSettings:
     queue_timeout: float  # seconds a request may wait for a free worker
 
 
-def _worker_main(conn: Connection, engine_name: str, nquads: str, memory_limit_mb: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when workers stop
-    engine = ENGINES[engine_name](Path(nquads))
+# The wire format between the web process and a worker: ``marshal`` of plain tuples (both ends
+# run the same interpreter), not pickled objects. A request is the QueryRequest's fields in
+# order; an answer is (status, content type, header pairs, body, retire), or, for bodies of
+# _SEPARATE_BODY bytes or more, (status, content type, header pairs, None, retire) followed by the
+# body as a message of its own, written from and read into one buffer, not copied into the
+# marshalled tuple and out of it again.
+_SEPARATE_BODY = 64 * 1024
+
+
+def _encode_request(request: QueryRequest) -> bytes:
+    return marshal.dumps(dataclasses.astuple(request))
+
+
+def _decode_request(data: bytes) -> QueryRequest:
+    return QueryRequest(*marshal.loads(data))  # noqa: S302 (our own process, same interpreter)
+
+
+def _send_response(conn: Connection, response: QueryResponse, retire: bool) -> None:
+    head = (response.status, response.content_type, tuple(response.headers.items()))
+    if len(response.body) < _SEPARATE_BODY:
+        conn.send_bytes(marshal.dumps((*head, response.body, retire)))
+    else:
+        conn.send_bytes(marshal.dumps((*head, None, retire)))
+        conn.send_bytes(response.body)
+
+
+def _receive_response(conn: Connection) -> tuple[QueryResponse, bool]:
+    """The answer, and whether the worker asks to be replaced by a fresh fork."""
+    status, content_type, headers, body, retire = marshal.loads(conn.recv_bytes())  # noqa: S302
+    if body is None:
+        body = conn.recv_bytes()
+    return QueryResponse(status, content_type, body, dict(headers)), retire
+
+
+#: A worker whose own (unshared) memory grows beyond this asks to be replaced: reading the
+#: in-memory store writes reference counts next to the data, so the pages a long scan reads
+#: stop being shared with the host (copy-on-write); a fresh fork shares them all again.
+RETIRE_PRIVATE_MB = 64
+
+
+def _private_mb() -> float:
+    """This process's memory that no other process shares (private pages), from /proc."""
+    total = 0
+    with open("/proc/self/smaps_rollup", encoding="ascii") as rollup:
+        for line in rollup:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent ends (no orphans after a crash)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _serve_queries(conn: Connection, engine: Any, memory_limit_mb: int) -> None:
+    """A worker's loop: the memory bound, then answer requests until the pipe closes."""
     if memory_limit_mb > 0:
         with open("/proc/self/statm", encoding="ascii") as statm:
             current = int(statm.read().split()[0]) * resource.getpagesize()
         limit = current + memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    conn.send("ready")
+    conn.send_bytes(b"ready")
     while True:
         try:
-            request = conn.recv()
+            request = _decode_request(conn.recv_bytes())
         except (EOFError, OSError):
             return
+        started = time.perf_counter()
         try:
             response = engine.execute(request)
         except MemoryError:
@@ -66,26 +132,161 @@ def _worker_main(conn: Connection, engine_name: str, nquads: str, memory_limit_m
             )
         except Exception as error:  # never let one query end the worker's loop
             response = QueryResponse.error(500, f"internal error while answering: {error}")
+        # a query that ran for a while may have touched many pages; a quick one cannot have
+        retire = time.perf_counter() - started > 0.02 and _private_mb() > RETIRE_PRIVATE_MB
         try:
-            conn.send(response)
+            _send_response(conn, response, retire)
         except (OSError, ValueError):
+            return
+        if retire:
             return
 
 
-class _Worker:
-    def __init__(self, context: Any, engine: str, nquads: Path, memory_limit_mb: int) -> None:
+def _host_main(control: Connection, engine_name: str, source: str, memory_limit_mb: int) -> None:
+    """The store host: load the dataset once, then fork one worker per ``fork`` request.
+
+    For each fork it sends back the worker's pid and one end of a new socket pair (the other
+    end is the worker's pipe); ``exit PID`` answers the worker's exit code once it has ended.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    _die_with_parent()
+    engine = ENGINES[engine_name](Path(source))
+    channel = socket.socket(fileno=os.dup(control.fileno()))
+    children: set[int] = set()
+    ended: dict[int, int] = {}
+
+    def reap(pid: int = -1, patience: float = 0.0) -> None:
+        deadline = time.monotonic() + patience
+        while children:
+            try:
+                found, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if found:
+                children.discard(found)
+                ended[found] = os.waitstatus_to_exitcode(status)
+                if pid == -1:
+                    continue
+                return
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.01)
+
+    control.send_bytes(b"ready")
+    try:
+        while True:
+            try:
+                message = control.recv_bytes()
+            except (EOFError, OSError):
+                return
+            reap()
+            if message == b"fork":
+                ours, theirs = socket.socketpair()
+                pid = os.fork()
+                if pid == 0:  # the worker
+                    code = 0
+                    try:
+                        _die_with_parent()
+                        control.close()
+                        channel.close()
+                        ours.close()
+                        _serve_queries(Connection(theirs.detach()), engine, memory_limit_mb)
+                    except BaseException:
+                        code = 1
+                    finally:
+                        os._exit(code)
+                theirs.close()
+                children.add(pid)
+                socket.send_fds(channel, [struct.pack("q", pid)], [ours.fileno()])
+                ours.close()
+            elif message.startswith(b"exit "):
+                pid = int(message[5:])
+                reap(pid, patience=2.0)
+                control.send_bytes(marshal.dumps(ended.pop(pid, None)))
+    finally:
+        for pid in children:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+class _Host:
+    """The main process's handle on the store host (one per pool), safe from many threads."""
+
+    def __init__(self, context: Any, engine: str, source: Path, memory_limit_mb: int) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_worker_main,
-            args=(child, engine, str(nquads), memory_limit_mb),
+            target=_host_main,
+            args=(child, engine, str(source), memory_limit_mb),
             daemon=True,
-            name="hairkg-query-worker",
+            name="hairkg-store-host",
         )
         self.process.start()
         child.close()
+        self.channel = socket.socket(fileno=os.dup(self.conn.fileno()))
+        self.lock = threading.Lock()
 
     def wait_ready(self, timeout: float) -> None:
-        if not self.conn.poll(timeout) or self.conn.recv() != "ready":
+        if not self.conn.poll(timeout) or self.conn.recv_bytes() != b"ready":
+            raise RuntimeError("the store host did not start")
+
+    def fork(self) -> tuple[int, Connection]:
+        """A new worker: its pid and the main process's end of its pipe."""
+        with self.lock:
+            self.conn.send_bytes(b"fork")
+            data, fds, _, _ = socket.recv_fds(self.channel, 8, 1)
+        if len(data) != 8 or len(fds) != 1:
+            raise RuntimeError("the store host did not start a worker")
+        return struct.unpack("q", data)[0], Connection(fds[0])
+
+    def exit_code(self, pid: int) -> int | None:
+        with self.lock:
+            self.conn.send_bytes(b"exit %d" % pid)
+            if not self.conn.poll(5):
+                return None
+            code: int | None = marshal.loads(self.conn.recv_bytes())  # noqa: S302
+            return code
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.channel.close()
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+
+
+class _ForkedProcess:
+    """What the pool needs of a worker process (``pid``, ``kill``, ``join``, ``exitcode``)."""
+
+    def __init__(self, host: _Host, pid: int) -> None:
+        self.host = host
+        self.pid = pid
+        self._exitcode: int | None = None
+        self._ended = False
+
+    def kill(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+
+    def join(self, timeout: float | None = None) -> None:
+        if not self._ended:
+            with contextlib.suppress(OSError, EOFError, ValueError):
+                self._exitcode = self.host.exit_code(self.pid)
+            self._ended = self._exitcode is not None
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._exitcode
+
+
+class _Worker:
+    def __init__(self, host: _Host) -> None:
+        pid, self.conn = host.fork()
+        self.process = _ForkedProcess(host, pid)
+
+    def wait_ready(self, timeout: float) -> None:
+        if not self.conn.poll(timeout) or self.conn.recv_bytes() != b"ready":
             raise RuntimeError("query worker did not start")
 
     def kill(self) -> None:
@@ -112,24 +313,51 @@ class WorkerPool:
         self.cancelled = 0
         self.timeouts = 0
         self.crashes = 0
-        workers = [self._spawn() for _ in range(max(1, self.settings.workers))]
-        for worker in workers:
-            worker.wait_ready(120)
-            self._idle.put(worker)
+        self.recycled = 0
+        self._host = _Host(self._context, settings.engine, nquads, settings.memory_limit_mb)
+        try:
+            self._host.wait_ready(3600)  # loading a big dataset takes what it takes
+            workers = [self._spawn() for _ in range(max(1, self.settings.workers))]
+            for worker in workers:
+                worker.wait_ready(120)
+                self._idle.put(worker)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def host_pid(self) -> int | None:
+        """The store host's process id (for tests and diagnostics)."""
+        pid: int | None = self._host.process.pid
+        return pid
 
     def _spawn(self) -> _Worker:
-        return _Worker(
-            self._context, self.settings.engine, self.nquads, self.settings.memory_limit_mb
-        )
+        return _Worker(self._host)
+
+    def _recycle(self, worker: _Worker) -> None:
+        """Replace a worker that asked for it (a fork is quick) by a fresh fork of the host."""
+        self.recycled += 1
+        worker.kill()
+        self._start_successor()
 
     def _replace(self, broken: _Worker) -> None:
         """Kill ``broken`` and start its successor in the background."""
         broken.kill()
         self.restarts += 1
+        self._start_successor()
+
+    def _start_successor(self) -> None:
+        """Fork a new worker in the background and make it idle once it is ready."""
 
         def start() -> None:
             while not self._closed:
-                worker = self._spawn()
+                try:
+                    worker = self._spawn()
+                except (RuntimeError, EOFError, OSError, ValueError):
+                    if not self._host.process.is_alive():
+                        return  # nothing left to fork from; requests get 503
+                    time.sleep(1)
+                    continue
                 try:
                     worker.wait_ready(120)
                 except (RuntimeError, EOFError, OSError):
@@ -163,14 +391,17 @@ class WorkerPool:
             )
         deadline = time.monotonic() + self.settings.timeout
         try:
-            worker.conn.send(request)
+            worker.conn.send_bytes(_encode_request(request))
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 if worker.conn.poll(min(remaining, _CANCEL_POLL_SECONDS)):
-                    response: QueryResponse = worker.conn.recv()
-                    self._idle.put(worker)
+                    response, retire = _receive_response(worker.conn)
+                    if retire:
+                        self._recycle(worker)
+                    else:
+                        self._idle.put(worker)
                     return response
                 if cancelled is not None and cancelled():
                     self._replace(worker)
@@ -214,13 +445,14 @@ class WorkerPool:
         return self._idle.qsize()
 
     def close(self) -> None:
-        """Stop every worker."""
+        """Stop every worker, then the store host (which kills any worker still running)."""
         self._closed = True
         while True:
             try:
                 self._idle.get_nowait().kill()
             except queue.Empty:
                 break
+        self._host.close()
 
     def __enter__(self) -> WorkerPool:
         return self

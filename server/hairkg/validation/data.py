@@ -99,6 +99,24 @@ class ValidationData:
         )
 
     @classmethod
+    def from_store(
+        cls,
+        store: ox.Store,
+        extra_graphs: Sequence[str] = (),
+        sources: Sequence[Path] = (),
+    ) -> ValidationData:
+        """The asserted graphs of a store built by :func:`hairkg.graph.loading.build_store`."""
+        names = [str(graph_iri(name)) for name in VALIDATED_GRAPHS] + list(extra_graphs)
+        return cls(
+            (
+                quad.triple
+                for name in names
+                for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+            ),
+            sources,
+        )
+
+    @classmethod
     def from_graph(cls, graph: Graph, sources: Sequence[Path] = ()) -> ValidationData:
         """Wrap an rdflib graph (kept as is for pySHACL)."""
         data = cls((ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in graph), sources)  # type: ignore[arg-type]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import threading
+from collections import OrderedDict
 
 from flask import Flask, Request, Response, request
 
@@ -36,6 +38,38 @@ def accepts_gzip(req: Request) -> bool:
     return req.accept_encodings.best_match(("gzip", "x-gzip")) is not None
 
 
+class _GzipMemo:
+    """The gzip of recent bodies, so that an answer served again (from the result cache, the
+    same ``bytes`` object) is not compressed again. Bounded by the compressed bytes kept; a
+    ``bytes`` object caches its hash, so a hit costs one dictionary lookup."""
+
+    def __init__(self, max_bytes: int = 16 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self._entries: OrderedDict[bytes, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def compress(self, body: bytes) -> bytes:
+        with self._lock:
+            found = self._entries.get(body)
+            if found is not None:
+                self._entries.move_to_end(body)
+                return found
+        packed = gzip.compress(body, compresslevel=5, mtime=0)
+        if len(packed) <= self.max_bytes // 16:
+            with self._lock:
+                if body not in self._entries:
+                    self._entries[body] = packed
+                    self.size += len(packed)
+                while self.size > self.max_bytes:
+                    _, evicted = self._entries.popitem(last=False)
+                    self.size -= len(evicted)
+        return packed
+
+
+_GZIP = _GzipMemo()
+
+
 def maybe_gzip(response: Response, minimum: int) -> Response:
     """Compress large bodies when the client accepts gzip."""
     response.vary.add("Accept-Encoding")
@@ -49,7 +83,7 @@ def maybe_gzip(response: Response, minimum: int) -> Response:
     body = response.get_data()
     if len(body) < minimum:
         return response
-    response.set_data(gzip.compress(body, compresslevel=5, mtime=0))
+    response.set_data(_GZIP.compress(body))
     response.headers["Content-Encoding"] = "gzip"
     return response
 

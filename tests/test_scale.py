@@ -1,0 +1,158 @@
+"""Serving big operator files: no size cap, one store on disk shared by the query workers."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from hairkg.errors import UnsafeInputError
+from hairkg.graph.loading import build_store
+from hairkg.graph.rdf_io import DEFAULT_MAX_FILE_BYTES
+from hairkg.service import Service, prepare_service
+from hairkg.settings import Settings
+from hairkg.sparql.engines import ENGINES, QueryRequest
+from hairkg.sparql.pool import pid_of_workers
+from live_server import start_server
+
+QUERY_DIR = Path(__file__).resolve().parents[1] / "queries"
+EX = "http://example.org/scale/"
+HKG = "https://w3id.org/hairkg/ontology/"
+
+
+def _write_triples(path: Path, count: int) -> Path:
+    """``count`` triples, 3 per resource, of terms the ontology says nothing about."""
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(count // 3):
+            out.write(
+                f'<{EX}t{i}> <{EX}label> "thing {i}" .\n'
+                f"<{EX}t{i}> <{EX}kind> <{EX}Kind{i % 7}> .\n"
+                f"<{EX}t{i}> <{EX}next> <{EX}t{i // 2}> .\n"
+            )
+    return path
+
+
+def _big_literals(path: Path, min_bytes: int) -> Path:
+    """A few triples whose literals make the file bigger than ``min_bytes``."""
+    literal = "x" * (1024 * 1024)
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(min_bytes // len(literal) + 2):
+            out.write(f'<{EX}big{i}> <{EX}text> "{literal}" .\n')
+    return path
+
+
+def _private_mb(pid: int) -> float:
+    """Memory only this process holds (private clean + dirty pages), from /proc."""
+    total = 0
+    with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def _rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@pytest.mark.slow
+def test_a_file_bigger_than_the_validate_cap_is_served(tmp_path: Path) -> None:
+    big = _big_literals(tmp_path / "big.nt", DEFAULT_MAX_FILE_BYTES)
+    assert big.stat().st_size > DEFAULT_MAX_FILE_BYTES
+    with start_server("--no-validate", "--workers", "1", "--data", str(big)) as server:
+        request = urllib.request.Request(
+            server.endpoint,
+            data=f"SELECT (COUNT(*) AS ?n) {{ ?s <{EX}text> ?o }}".encode(),
+            headers={
+                "Content-Type": "application/sparql-query",
+                "Accept": "application/sparql-results+json",
+            },
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            rows = json.load(response)["results"]["bindings"]
+    assert int(rows[0]["n"]["value"]) == big.stat().st_size // (1024 * 1024 + 50)
+
+
+def test_the_serving_cap_is_a_setting(tmp_path: Path) -> None:
+    data = _write_triples(tmp_path / "data.nt", 30_000)
+    with pytest.raises(UnsafeInputError, match="more than the limit of 1048576 bytes"):
+        prepare_service(Settings(validate=False, workers=1, data_max_mb=1), [data])
+    assert Settings.from_env({"HAIRKG_DATA_MAX_MB": "5"}).data_max_mb == 5
+
+
+@pytest.fixture(scope="module")
+def big_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    data = _write_triples(tmp_path_factory.mktemp("scale") / "data.nt", 300_000)
+    service = prepare_service(Settings(validate=False, workers=2), [data])
+    yield service
+    service.close()
+
+
+@pytest.mark.slow
+def test_workers_share_the_store(big_service: Service) -> None:
+    pool = big_service.pool
+    host = pool.host_pid
+    assert host is not None and len(pid_of_workers(pool)) == 2
+    touch_everything = QueryRequest("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", solutions_format="json")
+    for _ in range(4):  # idle workers are taken in turn: each one reads every triple
+        assert pool.execute(touch_everything).status == 200
+    deadline = time.monotonic() + 60
+    while len(pid_of_workers(pool)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)  # a worker that read too much of the store is being replaced
+    pids = pid_of_workers(pool)
+    assert len(pids) == 2
+    data_mb = _rss_mb(host)  # the store host holds the one copy of the data
+    for pid in pids:
+        private = _private_mb(pid)
+        # each worker adds at most 100 MB of its own, whatever the data's size: it shares
+        # the host's pages of the store (copy-on-write, only read)
+        assert private < 100, (pid, private, _rss_mb(pid), data_mb)
+        assert private < data_mb / 2, (pid, private, data_mb)
+    assert pool.recycled >= 1, "reading 300k triples unshares more than the limit"
+    assert big_service.stats.triples_per_graph["data"] >= 300_000
+
+
+@pytest.fixture(scope="module")
+def served_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dump = tmp_path_factory.mktemp("store") / "dump.nq"
+    build_store().dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
+    return dump
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", sorted(QUERY_DIR.glob("*.rq")), ids=lambda p: p.stem)
+def test_competency_questions_same_on_both_engines_over_the_served_dataset(
+    served_dump: Path, path: Path
+) -> None:
+    text = path.read_text(encoding="utf-8")
+    answers = []
+    for name in sorted(ENGINES):
+        engine = ENGINES[name](served_dump)
+        answer = engine.execute(QueryRequest(text, solutions_format="json"))
+        assert answer.status == 200, answer.body
+        body = json.loads(answer.body)
+        names = body["head"]["vars"]
+        answers.append(
+            [tuple(_cell(row.get(var)) for var in names) for row in body["results"]["bindings"]]
+        )
+    assert answers[0], f"{path.name} returns no rows"
+    assert answers[0] == answers[1]
+
+
+def _cell(term: dict[str, str] | None) -> str:
+    if term is None:
+        return ""
+    if term["type"] == "bnode":
+        return "_:"
+    cell = re.sub(r"(\d)\.0\b", r"\1", term["value"])  # 6.0 (rdflib) vs 6 (Oxigraph)
+    return "; ".join(sorted(cell.split("; ")))  # GROUP_CONCAT order
