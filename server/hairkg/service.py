@@ -34,6 +34,11 @@ class Service:
     #: What validation found at start (None when it was skipped).
     validation: ValidationOutcome | None = None
 
+    @property
+    def dump_path(self) -> Path | None:
+        """The N-Quads file the query workers loaded (None without a work directory)."""
+        return None if self.workdir is None else Path(self.workdir.name) / "dataset.nq"
+
     def close(self) -> None:
         """Stop the workers and remove the dump."""
         self.pool.close()

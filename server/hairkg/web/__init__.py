@@ -34,10 +34,13 @@ def create_app(
     app.extensions["hairkg_result_cache"] = ResultCache(cache_bytes) if cache_bytes > 0 else None
     install_http_policies(app)
 
-    from hairkg.web import pages, sparql
+    from hairkg.web import downloads, evidence, pages, resources, sparql
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(resources.blueprint)  # /resource, /ontology/<term>: linked data
+    app.register_blueprint(downloads.blueprint)  # /download, /graph, /ontology
+    app.register_blueprint(evidence.blueprint)  # /therapies, /studies
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
