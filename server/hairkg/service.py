@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rdflib import Dataset, URIRef
 
@@ -33,6 +34,9 @@ class Service:
     workdir: tempfile.TemporaryDirectory[str] | None = None
     #: What validation found at start (None when it was skipped).
     validation: ValidationOutcome | None = None
+    #: What the web layer derives from the data on first use (exports, ontology
+    #: documentation, the label index): it lives as long as the data, not as one app.
+    derived: dict[str, Any] = field(default_factory=dict)
 
     @property
     def dump_path(self) -> Path | None:

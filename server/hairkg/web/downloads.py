@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, send_file
+from flask import Blueprint, Response, redirect, render_template, request, send_file
 
 from hairkg.export import DumpFile, dump_file_name, write_dump, write_dumps
 from hairkg.formats import RDF_FORMATS, RdfFormat
@@ -120,11 +120,10 @@ class Exports:
 
 def exports() -> Exports:
     """The exports of the app's service (one per app)."""
-    found: Exports | None = current_app.extensions.get("hairkg_exports")
-    service = current_service()
-    if found is None or found.service is not service:
-        found = Exports(service)
-        current_app.extensions["hairkg_exports"] = found
+    derived = current_service().derived
+    found: Exports | None = derived.get("exports")
+    if found is None:
+        found = derived.setdefault("exports", Exports(current_service()))
     return found
 
 
@@ -245,17 +244,19 @@ def graph(name: str) -> Response:
 
 
 def _ontology_docs() -> str:
-    cached: str | None = current_app.extensions.get("hairkg_ontology_docs")
+    base = current_settings().base_iri
+    key = f"ontology-docs {base} {request.script_root}"
+    derived = current_service().derived
+    cached: str | None = derived.get(key)
     if cached is not None:
         return cached
     from pylode import OntPub
 
     source = exports().graph("ontology", next(f for f in RDF_FORMATS if f.name == "turtle"))
     html: str = OntPub(str(source.path)).make_html()
-    base = current_settings().base_iri
     # minted IRIs link to this server, so the documentation works offline and behind a proxy
     html = html.replace(f'href="{base}', f'href="{request.script_root}/')
-    current_app.extensions["hairkg_ontology_docs"] = html
+    derived[key] = html
     return html
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 from werkzeug.datastructures import MIMEAccept
@@ -194,10 +194,11 @@ class _Known:
 
 def _known_iris() -> list[_Known]:
     """Every minted IRI that is a subject, with its label (fetched once per app)."""
-    cached: list[_Known] | None = current_app.extensions.get("hairkg_known_iris")
+    base = current_settings().base_iri
+    derived = current_service().derived
+    cached: list[_Known] | None = derived.get(f"known-iris {base}")
     if cached is not None:
         return cached
-    base = current_settings().base_iri
     rows = select(
         f"""SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{
   ?s ?p ?o . FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{base}"))
@@ -205,7 +206,7 @@ def _known_iris() -> list[_Known]:
 }} GROUP BY ?s ORDER BY ?s"""
     )
     known = [_Known(str(r["s"]), str(r.get("label", "")) if r.get("label") else "") for r in rows]
-    current_app.extensions["hairkg_known_iris"] = known
+    derived[f"known-iris {base}"] = known
     return known
 
 
