@@ -48,6 +48,35 @@ def _cmd_fmt(args: argparse.Namespace) -> int:
     return 1 if args.check and unformatted else 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from hairkg.export import write_dump
+    from hairkg.formats import rdf_format_named
+    from hairkg.graph.loading import load_dataset
+
+    fmt = rdf_format_named(args.format)
+    dataset = load_dataset(args.data)
+    with tempfile.TemporaryDirectory(prefix="hairkg-export-") as work:
+        dump = Path(work) / "dataset.nq"
+        dataset.serialize(str(dump), format="nquads", encoding="utf-8")
+        if args.out == "-":
+            size, count, sha = write_dump(dump, fmt, sys.stdout.buffer, args.graph)
+            sys.stdout.buffer.flush()
+        else:
+            out = Path(args.out)
+            partial = out.with_name(out.name + ".part")
+            try:
+                with partial.open("wb") as handle:
+                    size, count, sha = write_dump(dump, fmt, handle, args.graph)
+                partial.replace(out)
+            finally:
+                partial.unlink(missing_ok=True)
+    kind = "quads" if fmt.has_graphs else "triples"
+    print(f"hairkg: wrote {count} {kind}, {size} bytes, sha256 {sha}", file=sys.stderr)
+    return 0
+
+
 def _cmd_query(args: argparse.Namespace) -> int:
     """Run a query the way the endpoint would: same guard, same engines, same writers."""
     import tempfile
@@ -253,6 +282,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         store=args.store,
         validate=False if args.no_validate else None,
+        base_iri=args.base_iri,
     )
     try:
         serve(settings, args.data)
@@ -332,7 +362,33 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="serve without checking the shapes first (HAIRKG_VALIDATE=false)",
     )
+    serve.add_argument(
+        "--base-iri",
+        default=None,
+        metavar="IRI",
+        help=f"where minted IRIs start; the rest is their path here (default: {Settings.base_iri})",
+    )
     serve.set_defaults(run=_cmd_serve)
+
+    export = commands.add_parser(
+        "export",
+        help="write the whole graph (or one named graph) in an RDF syntax",
+        description="Write the served dataset (shipped graph, --data files, inferences) as "
+        "Turtle, N-Triples, RDF/XML (the union of the named graphs), or TriG, N-Quads, "
+        "JSON-LD (named graphs kept): the files of the server's /download page.",
+    )
+    export.add_argument(
+        "--format",
+        required=True,
+        metavar="FMT",
+        help="turtle, ntriples, rdfxml, trig, nquads or jsonld (or a media type)",
+    )
+    export.add_argument(
+        "--graph", metavar="NAME", help="only this named graph (ontology, imports, data, …)"
+    )
+    export.add_argument("--out", default="-", metavar="FILE", help="file to write; - is stdout")
+    with_data(export, store=False)
+    export.set_defaults(run=_cmd_export)
 
     stats = commands.add_parser("stats", help="triples per named graph and instances per class")
     with_data(stats, store=False)

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -41,6 +42,14 @@ class Service:
     workdir: tempfile.TemporaryDirectory[str] | None = None
     #: What validation found at start (None when it was skipped).
     validation: ValidationOutcome | None = None
+    #: What the web layer derives from the data on first use (exports, ontology
+    #: documentation, the label index): it lives as long as the data, not as one app.
+    derived: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dump_path(self) -> Path | None:
+        """The N-Quads file the query workers loaded (None without a work directory)."""
+        return None if self.workdir is None else Path(self.workdir.name) / "dataset.nq"
 
     def close(self) -> None:
         """Stop the workers and remove the store."""

@@ -63,6 +63,11 @@ class Settings:
     #: Memory for remembered answers (the data cannot change while the server runs); 0 turns
     #: the cache off. An answer bigger than a sixteenth of it is never kept.
     result_cache_mb: float = 64.0
+    #: Where the IRIs the graph mints start; the rest of an IRI is its path on this server
+    #: (``/resource/x``), so the same server answers on localhost, behind a reverse proxy and
+    #: behind the w3id.org redirect.
+    base_iri: str = "https://w3id.org/hairkg/"
+    incoming_page_size: int = 100  # incoming links shown per page of a description
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

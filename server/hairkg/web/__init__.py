@@ -38,10 +38,13 @@ def create_app(
     )
     install_http_policies(app)
 
-    from hairkg.web import pages, sparql
+    from hairkg.web import downloads, evidence, pages, resources, sparql
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(resources.blueprint)  # /resource, /ontology/<term>: linked data
+    app.register_blueprint(downloads.blueprint)  # /download, /graph, /ontology
+    app.register_blueprint(evidence.blueprint)  # /therapies, /studies
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

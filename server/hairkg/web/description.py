@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 
 from hairkg.formats import ALL_FORMATS, RDF_FORMATS
 from hairkg.graph.vocab import HKG, graph_iri
@@ -17,6 +17,7 @@ from hairkg.web.negotiation import negotiate_rdf
 __all__ = ["service_description_response", "void_response"]
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 DATASET_IRI = URIRef(BASE_IRI + "dataset")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
@@ -85,7 +86,45 @@ def _describe_service(service: Service, endpoint: str) -> Graph:
     return graph
 
 
-def _rdf_response(graph: Graph, default_prefixes: dict[str, str]) -> Response:
+def _wants_html() -> bool:
+    """A browser's request: text/html ranked above every RDF syntax (``*/*`` alone gets RDF)."""
+    if request.args.get("format") or request.args.get("output"):
+        return (request.args.get("format") or request.args.get("output")) == "html"
+    offers = [f.media_type for f in RDF_FORMATS] + ["text/html"]
+    return request.accept_mimetypes.best_match(offers) == "text/html"
+
+
+def _html_response(graph: Graph, title: str) -> Response:
+    from hairkg.web.links import local_path
+
+    def show(node: object) -> dict[str, str | None]:
+        text = str(node)
+        if isinstance(node, URIRef):
+            return {
+                "text": graph.namespace_manager.normalizeUri(node),
+                "href": local_path(text) or text,
+            }
+        if isinstance(node, BNode):
+            return {"text": "_:" + text, "href": None}
+        return {"text": text, "href": None}
+
+    rows = [
+        (show(s), show(p), show(o))
+        for s, p, o in sorted(
+            graph, key=lambda t: (isinstance(t[0], BNode), str(t[0]), str(t[1]), str(t[2]))
+        )
+    ]
+    html = render_template("graph_table.html", title=title, rows=rows, formats=RDF_FORMATS)
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.vary.add("Accept")
+    return maybe_gzip(response, current_settings().gzip_min_bytes)
+
+
+def _rdf_response(graph: Graph, default_prefixes: dict[str, str], title: str = "") -> Response:
+    if title and _wants_html():
+        for prefix, namespace in default_prefixes.items():
+            graph.bind(prefix, namespace, override=False)
+        return _html_response(graph, title)
     fmt = negotiate_rdf(
         request.headers.get("Accept"),
         request.args.get("format") or request.args.get("output"),
@@ -108,7 +147,9 @@ def _rdf_response(graph: Graph, default_prefixes: dict[str, str]) -> Response:
 
 def service_description_response(service: Service) -> Response:
     """The service description, with ``sd:endpoint`` the URL the client used."""
-    return _rdf_response(_describe_service(service, request.base_url), {})
+    return _rdf_response(
+        _describe_service(service, request.base_url), {}, "SPARQL service description"
+    )
 
 
 def void_response() -> Response:
@@ -135,7 +176,7 @@ def void_response() -> Response:
     graph.add((DATASET_IRI, DCTERMS.license, LICENSE))
     graph.add((DATASET_IRI, VOID.sparqlEndpoint, URIRef(endpoint)))
     graph.add((DATASET_IRI, VOID.vocabulary, URIRef(str(HKG))))
-    graph.add((DATASET_IRI, VOID.uriSpace, Literal("https://w3id.org/hairkg/resource/")))
+    graph.add((DATASET_IRI, VOID.uriSpace, Literal(current_settings().base_iri + "resource/")))
     graph.add(
         (DATASET_IRI, VOID.triples, Literal(service.stats.union_triples, datatype=XSD.integer))
     )
@@ -153,4 +194,40 @@ def void_response() -> Response:
         graph.add((DATASET_IRI, VOID.classPartition, partition))
         graph.add((partition, VOID["class"], HKG[cls.split(":", 1)[1]]))
         graph.add((partition, VOID.entities, Literal(count, datatype=XSD.integer)))
-    return _rdf_response(graph, {"hkg": str(HKG)})
+    _add_distributions(graph)
+    return _rdf_response(graph, {"hkg": str(HKG)}, "VoID description of hairkg")
+
+
+def _add_distributions(graph: Graph) -> None:
+    """One ``void:dataDump`` and ``dcat:Distribution`` per download, with its checksum."""
+    from hairkg.web.downloads import exports
+
+    graph.bind("dcat", DCAT)
+    graph.bind("spdx", SPDX)
+    root = request.host_url.rstrip("/") + request.script_root
+    graph.add((DATASET_IRI, RDF.type, DCAT.Dataset))
+    files = [
+        (d.path.name, d.format.media_type, d.size, d.statements, d.sha256)
+        for d in exports().dumps()
+    ] + [(e.name, e.media_type, e.size, e.statements, e.sha256) for e in exports().extras()]
+    for name, media_type, size, statements, sha256 in files:
+        url = URIRef(f"{root}/download/{name}")
+        graph.add((DATASET_IRI, VOID.dataDump, url))
+        distribution = URIRef(f"{DATASET_IRI}/distribution/{name}")
+        graph.add((DATASET_IRI, DCAT.distribution, distribution))
+        graph.add((distribution, RDF.type, DCAT.Distribution))
+        graph.add((distribution, DCAT.downloadURL, url))
+        graph.add(
+            (
+                distribution,
+                DCAT.mediaType,
+                URIRef(f"https://www.iana.org/assignments/media-types/{media_type}"),
+            )
+        )
+        graph.add((distribution, DCAT.byteSize, Literal(size, datatype=XSD.nonNegativeInteger)))
+        graph.add((distribution, VOID.triples, Literal(statements, datatype=XSD.integer)))
+        checksum = BNode(f"checksum-{name}")
+        graph.add((distribution, SPDX.checksum, checksum))
+        graph.add((checksum, RDF.type, SPDX.Checksum))
+        graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+        graph.add((checksum, SPDX.checksumValue, Literal(sha256, datatype=XSD.hexBinary)))

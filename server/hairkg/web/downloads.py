@@ -1,0 +1,288 @@
+"""Dumps of the whole graph, the named graphs one by one, and the ontology IRI.
+
+The exports are written once per server start (on first use) from the N-Quads file the
+query workers loaded, into the service's work directory, and then streamed from disk
+(``send_file``: the body is never built in memory per request). Each file's SHA-256 is its
+ETag, so a client revalidates per release.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Response, redirect, render_template, request, send_file
+
+from hairkg.export import DumpFile, dump_file_name, write_dump, write_dumps
+from hairkg.formats import RDF_FORMATS, RdfFormat
+from hairkg.namespaces import GRAPH_BASE, GRAPHS, ONTOLOGY_IRI
+from hairkg.paths import bundled_dir
+from hairkg.service import Service
+from hairkg.web import current_service, current_settings
+from hairkg.web.http import conditional, text_response
+from hairkg.web.resources import (
+    HTML,
+    NegotiationError,
+    finish_response,
+    link_header,
+    negotiate_page,
+    not_acceptable,
+    not_found,
+)
+
+__all__ = ["SSSOM_MEDIA_TYPE", "Exports", "blueprint", "exports"]
+
+blueprint = Blueprint("downloads", __name__)
+
+SSSOM_MEDIA_TYPE = "text/tab-separated-values"
+_SSSOM_NAME = "hairkg.sssom.tsv"
+_SAFE_NAME = re.compile(r"[a-z0-9.-]+")
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A shipped file offered for download as it is (the SSSOM mappings)."""
+
+    path: Path
+    name: str
+    media_type: str
+    size: int
+    statements: int
+    sha256: str
+
+
+class Exports:
+    """The export files of one running service, written on first use."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self._lock = threading.Lock()
+        self._dumps: list[DumpFile] | None = None
+        self._graphs: dict[tuple[str, str], DumpFile] = {}
+        self._extras: list[Extra] | None = None
+
+    @property
+    def directory(self) -> Path:
+        dump = self.service.dump_path
+        if dump is None:
+            raise RuntimeError("the service has no dump to export")
+        return dump.parent / "exports"
+
+    def dumps(self) -> list[DumpFile]:
+        """The whole dataset in every dump format."""
+        with self._lock:
+            if self._dumps is None:
+                assert self.service.dump_path is not None
+                self._dumps = write_dumps(self.service.dump_path, self.directory)
+            return self._dumps
+
+    def graph(self, name: str, fmt: RdfFormat) -> DumpFile:
+        """One named graph (short name or IRI) in ``fmt``."""
+        key = (name, fmt.name)
+        with self._lock:
+            if key not in self._graphs:
+                assert self.service.dump_path is not None
+                directory = self.directory / "graphs"
+                directory.mkdir(parents=True, exist_ok=True)
+                target = directory / dump_file_name(fmt, name)
+                with target.open("wb") as out:
+                    size, statements, sha = write_dump(self.service.dump_path, fmt, out, name)
+                self._graphs[key] = DumpFile(target, fmt, size, statements, sha)
+            return self._graphs[key]
+
+    def extras(self) -> list[Extra]:
+        """Shipped files offered as they are: the SSSOM mapping set."""
+        with self._lock:
+            if self._extras is None:
+                import hashlib
+
+                path = bundled_dir("data") / "mappings" / _SSSOM_NAME
+                body = path.read_bytes()
+                rows = [
+                    line
+                    for line in body.decode("utf-8").splitlines()
+                    if line.strip() and not line.startswith("#")
+                ]
+                self._extras = [
+                    Extra(
+                        path,
+                        _SSSOM_NAME,
+                        SSSOM_MEDIA_TYPE,
+                        len(body),
+                        max(0, len(rows) - 1),  # the header row is not a mapping
+                        hashlib.sha256(body).hexdigest(),
+                    )
+                ]
+            return self._extras
+
+
+def exports() -> Exports:
+    """The exports of the app's service (one per app)."""
+    derived = current_service().derived
+    found: Exports | None = derived.get("exports")
+    if found is None:
+        found = derived.setdefault("exports", Exports(current_service()))
+    return found
+
+
+def _send(path: Path, media_type: str, sha256: str, name: str, attachment: bool) -> Response:
+    response = send_file(
+        path,
+        mimetype=media_type.split(";")[0],
+        as_attachment=attachment,
+        download_name=name,
+        conditional=False,
+        etag=False,
+        max_age=None,
+    )
+    response.set_etag(sha256[:32])
+    response.headers["Content-Type"] = media_type
+    response.headers["Cache-Control"] = f"public, max-age={current_settings().cache_max_age}"
+    response.headers["Digest"] = "sha-256=" + _b64(sha256)
+    return conditional(response)
+
+
+def _b64(hex_digest: str) -> str:
+    import base64
+
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode("ascii")
+
+
+@blueprint.get("/download")
+def download_page() -> Response:
+    """Every dump with its size, statement count and SHA-256."""
+    html = render_template(
+        "download.html",
+        dumps=[(d, f"{request.script_root}/download/{d.path.name}") for d in exports().dumps()],
+        extras=[(e, f"{request.script_root}/download/{e.name}") for e in exports().extras()],
+        version=current_service().data_version,
+    )
+    response = Response(html, content_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@blueprint.get("/dump")
+def dump_alias() -> Response:
+    """The download page under the name people guess."""
+    return redirect(request.script_root + "/download", 301)  # type: ignore[return-value]
+
+
+@blueprint.get("/download/<name>")
+def download_file(name: str) -> Response:
+    """One dump, streamed from disk, revalidated by its SHA-256."""
+    if not _SAFE_NAME.fullmatch(name):
+        return text_response(404, f"404 Not Found: no download named {name!r}")
+    for dump in exports().dumps():
+        if dump.path.name == name:
+            return _send(dump.path, dump.format.content_type, dump.sha256, name, True)
+    for extra in exports().extras():
+        if extra.name == name:
+            return _send(extra.path, extra.media_type + "; charset=utf-8", extra.sha256, name, True)
+    names = [d.path.name for d in exports().dumps()] + [e.name for e in exports().extras()]
+    return text_response(
+        404, f"404 Not Found: no download named {name!r}; there are {', '.join(names)}"
+    )
+
+
+def _graph_iri(name: str) -> str:
+    return GRAPH_BASE + name
+
+
+def _serve_graph(name: str, iri: str, html: str | None) -> Response:
+    try:
+        chosen = negotiate_page(request.headers.get("Accept"), request.args.get("_format"))
+    except NegotiationError as error:
+        return text_response(400, f"400 Bad Request: {error}")
+    if chosen is None:
+        return not_acceptable(RDF_FORMATS)
+    if chosen == HTML:
+        if html is None:
+            files = [
+                (f, f"{request.path}?_format={f.name}", exports().graph(name, f))
+                for f in RDF_FORMATS
+            ]
+            html = render_template(
+                "graph.html",
+                iri=iri,
+                name=name,
+                files=files,
+                sparql_link=request.script_root
+                + "/?query="
+                + _quote(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }} LIMIT 100"),
+            )
+        response = Response(html, content_type="text/html; charset=utf-8")
+        return finish_response(response, iri, RDF_FORMATS, [])
+    assert isinstance(chosen, RdfFormat)
+    dump = exports().graph(name, chosen)
+    response = send_file(dump.path, mimetype=chosen.media_type, conditional=False, etag=False)
+    response.headers["Content-Type"] = chosen.content_type
+    response.headers["Content-Disposition"] = f'inline; filename="{dump.path.name}"'
+    response.vary.add("Accept")
+    response.headers["Link"] = link_header(iri, RDF_FORMATS)
+    response.set_etag(dump.sha256[:32])
+    response.headers["Cache-Control"] = f"public, max-age={current_settings().cache_max_age}"
+    return conditional(response)
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+@blueprint.get("/graph/<name>")
+def graph(name: str) -> Response:
+    """A named graph: a summary page for people, the graph itself for RDF clients."""
+    iri = _graph_iri(name)
+    if name not in GRAPHS or not current_settings().base_iri:
+        wants_html = negotiate_page(request.headers.get("Accept"), None) == HTML
+        return not_found(iri, wants_html)
+    return _serve_graph(name, iri, None)
+
+
+def _ontology_docs() -> str:
+    base = current_settings().base_iri
+    key = f"ontology-docs {base} {request.script_root}"
+    derived = current_service().derived
+    cached: str | None = derived.get(key)
+    if cached is not None:
+        return cached
+    from pylode import OntPub
+
+    source = exports().graph("ontology", next(f for f in RDF_FORMATS if f.name == "turtle"))
+    html: str = OntPub(str(source.path)).make_html()
+    # minted IRIs link to this server, so the documentation works offline and behind a proxy
+    html = html.replace(f'href="{base}', f'href="{request.script_root}/')
+    derived[key] = html
+    return html
+
+
+@blueprint.get("/ontology")
+def ontology() -> Response:
+    """The ontology: pyLODE documentation for people, the ontology graph for RDF clients."""
+    return _serve_graph("ontology", ONTOLOGY_IRI, _ontology_docs() if _wants_html() else None)
+
+
+def _wants_html() -> bool:
+    try:
+        return negotiate_page(request.headers.get("Accept"), request.args.get("_format")) == HTML
+    except NegotiationError:
+        return False
+
+
+@blueprint.get("/releases/<version>/ontology")
+def ontology_release(version: str) -> Response:
+    """The ontology's ``owl:versionIRI``: this release's ontology, if it is this release."""
+    from hairkg.web.describe import select
+
+    iri = current_settings().base_iri + f"releases/{version}/ontology"
+    rows = select(
+        f"SELECT ?v WHERE {{ <{ONTOLOGY_IRI}> <http://www.w3.org/2002/07/owl#versionIRI> ?v }}"
+    )
+    if not any(str(r["v"]) == iri for r in rows):
+        return not_found(iri, _wants_html())
+    response = _serve_graph("ontology", ONTOLOGY_IRI, _ontology_docs() if _wants_html() else None)
+    return response
