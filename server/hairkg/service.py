@@ -120,7 +120,7 @@ def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Ser
         _give_back_memory()
         progress(f"starting {settings.workers} query worker(s)")
         pool = WorkerPool(dump, settings.pool)
-        dump.unlink()  # loaded: the host holds the data now
+        # the dump stays: the download pages and exports stream from it (web/downloads.py)
     except BaseException:
         workdir.cleanup()
         raise
