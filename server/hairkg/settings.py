@@ -60,6 +60,9 @@ class Settings:
     #: Memory for remembered answers (the data cannot change while the server runs); 0 turns
     #: the cache off. An answer bigger than a sixteenth of it is never kept.
     result_cache_mb: float = 64.0
+    #: Where the access log goes, one JSON line per request: stderr, stdout, a file path
+    #: (appended to), or off.
+    access_log: str = "stderr"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -39,9 +39,11 @@ def create_app(
     install_http_policies(app)
 
     from hairkg.web import pages, sparql
+    from hairkg.web.observability import install_observability
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
+    install_observability(app, settings)  # access log, request metrics, /metrics
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
