@@ -177,3 +177,10 @@ def test_live_server_logs_json_and_serves_metrics() -> None:
     records = [json.loads(line) for line in live.output if line.startswith("{")]
     assert [r["path"] for r in records] == ["/sparql", "/metrics"]
     assert records[0]["status"] == 200 and records[0]["client"] == "127.0.0.1"
+
+
+def test_an_unwritable_access_log_is_a_clear_error(tmp_path: Path) -> None:
+    from hairkg.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="HAIRKG_ACCESS_LOG: cannot append to"):
+        create_app(Settings(access_log=str(tmp_path / "missing" / "access.log")), testing=True)

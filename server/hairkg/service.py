@@ -81,6 +81,10 @@ def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Ser
     version = hashlib.sha256(dump.read_bytes()).hexdigest()[:16]
     stats = compute_stats(dataset)
     progress(f"starting {settings.workers} query worker(s)")
+    if settings.store == "sparql":  # the remote store's URLs, beside the dump, for the workers
+        from hairkg.sparql.remote import configure_store
+
+        configure_store(settings.store_query_url, settings.store_update_url, dump)
     pool = WorkerPool(dump, settings.pool)
     return Service(
         pool=pool,

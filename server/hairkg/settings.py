@@ -36,6 +36,11 @@ class Settings:
     workers: int = 2  # query worker processes
     #: The query engine (``--store``): a name of :data:`hairkg.sparql.engines.ENGINES`.
     store: str = "oxigraph"
+    #: ``--store sparql``: the remote store's SPARQL query endpoint (credentials are read
+    #: from HAIRKG_STORE_USER and HAIRKG_STORE_PASSWORD only, never from here).
+    store_query_url: str = ""
+    #: ``hairkg load --store sparql``: the remote store's SPARQL update endpoint.
+    store_update_url: str = ""
     validate: bool = True  # check the shapes before serving
     query_timeout: float = 10.0  # seconds a query may run before its worker is stopped (503)
     query_memory_mb: int = 1024  # memory a query may add to its worker before it is stopped (503)

@@ -36,6 +36,11 @@ def create_app(
     app.extensions["hairkg_admission"] = Admission(
         settings.query_capacity, settings.per_client_queries
     )
+    if settings.store == "sparql":  # readiness asks the remote store too
+        from hairkg.sparql.remote import StoreConfig, StoreProbe
+
+        config = StoreConfig.from_env(settings.store_query_url, settings.store_update_url)
+        app.extensions["hairkg_store_probe"] = StoreProbe(config)
     install_http_policies(app)
 
     from hairkg.web import pages, sparql
@@ -86,6 +91,11 @@ def create_app(
         }
         if not idle:
             body["reason"] = "no query worker free"
+            return _json_status(503, body)
+        probe = app.extensions.get("hairkg_store_probe")
+        problem = probe.problem() if probe is not None else None
+        if problem is not None:
+            body.update(status="store unavailable", reason=problem)
             return _json_status(503, body)
         return _json_status(200, body)
 

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import (
@@ -34,7 +34,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
 from prometheus_client.registry import Collector
 
-from hairkg.settings import Settings
+from hairkg.settings import Settings, SettingsError
 
 __all__ = ["AccessLog", "install_observability", "note_query"]
 
@@ -51,34 +51,33 @@ class AccessLog:
     def __init__(self, target: str) -> None:
         self.target = target.strip()
         self._lock = threading.Lock()
-        self._file: IO[str] | None = None
+        self._path: Path | None = None
         if self.enabled and self.target.lower() not in ("stderr", "stdout", "-"):
-            path = Path(self.target)
-            # line-buffered, so a tail -f or a log shipper sees each request at once
-            self._file = path.open("a", encoding="utf-8", buffering=1)
+            self._path = Path(self.target)
+            try:
+                self._path.open("a", encoding="utf-8").close()  # a bad path fails at start
+            except OSError as error:
+                raise SettingsError(
+                    f"HAIRKG_ACCESS_LOG: cannot append to {self.target}: {error.strerror}"
+                ) from None
 
     @property
     def enabled(self) -> bool:
         return self.target.lower() not in ("", "off", "none", "false", "0")
 
-    def _stream(self) -> IO[str]:
-        if self._file is not None:
-            return self._file
-        return sys.stdout if self.target.lower() == "stdout" else sys.stderr
-
     def write(self, record: dict[str, Any]) -> None:
         if not self.enabled:
             return
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         with self._lock:
-            stream = self._stream()
-            stream.write(line + "\n")
+            if self._path is not None:
+                # opened per line, in append mode: a rotated log file is followed at once
+                with self._path.open("a", encoding="utf-8") as log:
+                    log.write(line)
+                return
+            stream = sys.stdout if self.target.lower() == "stdout" else sys.stderr
+            stream.write(line)
             stream.flush()
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
 
 
 def note_query(query_hash: str, cache_hit: bool | None) -> None:
