@@ -31,7 +31,8 @@ from hairkg.cli import main
 from hairkg.service import Service, prepare_service
 from hairkg.settings import Settings
 from hairkg.sparql.questions import competency_questions
-from hairkg.sparql.remote import StoreConfigError, configure_store
+from hairkg.sparql.remote import StoreConfig, StoreConfigError, StoreError, configure_store
+from hairkg.sparql.upload import staging_graph, upload_graphs
 from hairkg.web import create_app
 from live_server import start_server
 
@@ -83,7 +84,6 @@ class OxigraphServer:
                 str(self.location),
                 "--bind",
                 f"127.0.0.1:{self.port}",
-                "--union-default-graph",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -173,6 +173,29 @@ def test_load_puts_each_part_in_its_graph_and_a_second_load_replaces_it(
         assert count_in_store(store, graph) == triples, graph  # replaced, not duplicated
         assert f"{graph}: {triples} triples" in printed
     assert "verified" in printed
+
+
+def test_a_failed_load_leaves_the_previous_graph_in_place(store: OxigraphServer) -> None:
+    graph = "https://w3id.org/hairkg/graph/mappings"
+    before = count_in_store(store, graph)
+    lines = [f"<urn:x:s{i}> <urn:x:p> <urn:x:o{i}> ." for i in range(30)]
+    broken = '<urn:x:s> <urn:x:p> "an unterminated literal .'
+    config = StoreConfig.from_env(store.query_url, store.update_url)
+    with pytest.raises(StoreError, match="refused"):
+        upload_graphs(config, {graph: [*lines, broken]}, batch_triples=7)
+    assert count_in_store(store, graph) == before
+    assert count_in_store(store, staging_graph(graph)) > 0  # the batches sent before it
+
+
+def test_hairkg_query_over_the_store(
+    store: OxigraphServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/hairkg/graph/mappings> { ?s ?p ?o } }"
+    arguments = ["query", "--store", "sparql", "--store-query-url", store.query_url]
+    assert main([*arguments, "--format", "csv", query]) == 0
+    printed = capsys.readouterr().out.split()
+    assert printed[0] == "n"
+    assert int(printed[1]) == count_in_store(store, "https://w3id.org/hairkg/graph/mappings")
 
 
 def test_load_without_an_update_url_is_a_clear_error(
@@ -305,10 +328,13 @@ def test_updates_and_service_never_reach_the_store(
     assert count_in_store(store, "https://w3id.org/hairkg/graph/mappings") > 0
 
 
-def test_a_syntax_error_is_the_stores_message_as_400(remote: FlaskClient) -> None:
-    response = remote.get("/sparql?query=" + quote("SELECT * WHERE { ?s ?p }"))
-    assert response.status_code == 400
-    assert response.get_data(as_text=True).startswith("the triple store refused the query:")
+def test_a_syntax_error_reads_as_on_the_embedded_store(
+    remote: FlaskClient, client: FlaskClient
+) -> None:
+    url = "/sparql?query=" + quote("SELECT * WHERE { ?s ?p }")
+    over_remote, embedded = remote.get(url), client.get(url)
+    assert over_remote.status_code == embedded.status_code == 400
+    assert over_remote.get_data() == embedded.get_data()
 
 
 def test_urls_with_credentials_are_refused_without_repeating_them() -> None:
@@ -329,7 +355,7 @@ class FlakyStore:
     def __init__(self) -> None:
         self.mode = "ok"
         self.authorizations: list[str | None] = []
-        self.release = threading.Event()
+        self.abandoned = threading.Event()
         self.port = free_port()
         self.server: http.server.ThreadingHTTPServer | None = None
 
@@ -349,12 +375,19 @@ class FlakyStore:
                 self.rfile.read(length)
                 flaky.authorizations.append(self.headers.get("Authorization"))
                 if flaky.mode == "hang":
-                    flaky.release.wait(60)
+                    # answer nothing; note when hairkg gives up and closes the connection
+                    self.connection.settimeout(60)
+                    try:
+                        if self.connection.recv(1) == b"":
+                            flaky.abandoned.set()
+                    except OSError:
+                        pass
                     return
                 status, body = {
                     "ok": (200, b'{"head":{},"boolean":true}'),
                     "denied": (401, b"authentication required"),
                     "error": (500, b"internal store error"),
+                    "refuse": (400, b"Virtuoso 37000 Error SP030: some dialect problem"),
                 }[flaky.mode]
                 self.send_response(status)
                 self.send_header("Content-Type", JSON if status == 200 else "text/plain")
@@ -367,12 +400,10 @@ class FlakyStore:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
-        self.release.set()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
             self.server = None
-        self.release = threading.Event()
 
 
 @pytest.fixture(scope="module")
@@ -459,6 +490,19 @@ def test_a_failing_store_is_503_with_retry_after(flaky_app: Flask, flaky_store: 
     assert "HTTP 500" in response.get_data(as_text=True)
 
 
+def test_a_query_the_store_refuses_is_400_with_its_message(
+    flaky_app: Flask, flaky_store: FlakyStore
+) -> None:
+    client = flaky_app.test_client()
+    assert ready_status(client, 200) == 200
+    flaky_store.mode = "refuse"
+    response = client.get(ASK)
+    assert response.status_code == 400
+    assert response.get_data(as_text=True) == (
+        "the triple store refused the query: Virtuoso 37000 Error SP030: some dialect problem\n"
+    )
+
+
 def test_a_store_that_goes_down_and_comes_back(flaky_app: Flask, flaky_store: FlakyStore) -> None:
     client = flaky_app.test_client()
     assert ready_status(client, 200) == 200
@@ -475,6 +519,8 @@ def test_a_store_that_goes_down_and_comes_back(flaky_app: Flask, flaky_store: Fl
             ready = client.get("/ready")
         assert ready.status_code == 503
         assert json.loads(ready.get_data())["status"] == "store unavailable"
+        metrics = client.get("/metrics").get_data(as_text=True)
+        assert "hairkg_store_up 0.0" in metrics.splitlines()
     finally:
         flaky_store.start()
     deadline = time.monotonic() + 30
@@ -484,23 +530,25 @@ def test_a_store_that_goes_down_and_comes_back(flaky_app: Flask, flaky_store: Fl
         ready = client.get("/ready")
     assert ready.status_code == 200
     assert client.get(ASK).status_code == 200
+    assert "hairkg_store_up 1.0" in client.get("/metrics").get_data(as_text=True).splitlines()
 
 
-def test_a_hanging_store_hits_the_time_limit(
+def test_a_hanging_store_hits_the_time_limit_and_the_request_is_abandoned(
     flaky_app: Flask, flaky_store: FlakyStore, flaky_service: Service
 ) -> None:
     client = flaky_app.test_client()
     assert ready_status(client, 200) == 200
     flaky_store.mode = "hang"
     timeouts = flaky_service.pool.timeouts
-    try:
-        response = client.get(ASK)
-    finally:
-        flaky_store.release.set()
-        flaky_store.release = threading.Event()
+    response = client.get(ASK)
     assert response.status_code == 503
+    assert response.headers["Retry-After"]
     assert "limit" in response.get_data(as_text=True)
     assert flaky_service.pool.timeouts == timeouts + 1
+    # the worker that waited was stopped, and with it the connection to the store
+    assert flaky_store.abandoned.wait(30)
+    flaky_store.mode = "ok"
+    assert ready_status(client, 200) == 200  # its successor has started
 
 
 @pytest.mark.slow

@@ -58,7 +58,11 @@ def _cmd_query(args: argparse.Namespace) -> int:
     from hairkg.sparql.engines import QueryRequest
     from hairkg.sparql.guard import QueryRejectedError, check_query
 
-    settings = Settings.from_env(store=args.store)
+    settings = Settings.from_env(
+        store=args.store,
+        store_query_url=args.store_query_url,
+        store_update_url=args.store_update_url,
+    )
     source, text = _read_query(args)
     table = args.format == "table" or (args.format is None and sys.stdout.isatty())
     wanted = "json" if table else args.format
@@ -77,6 +81,11 @@ def _cmd_query(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="hairkg-query-") as workdir:
         dump = Path(workdir) / "dataset.nq"
         dataset.serialize(str(dump), format="nquads", encoding="utf-8")
+        if settings.store == "sparql":
+            from hairkg.sparql.remote import configure_store
+
+            graphs = [str(c.identifier) for c in dataset.contexts() if len(c)]
+            configure_store(settings.store_query_url, settings.store_update_url, dump, graphs)
         engine = ENGINES[settings.store](dump)
         answer = engine.execute(
             QueryRequest(
@@ -502,6 +511,7 @@ exit status:
         "trig or nquads for CONSTRUCT/DESCRIBE",
     )
     with_data(query)
+    _store_urls(query)
     query.set_defaults(run=_cmd_query)
     return parser
 

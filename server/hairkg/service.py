@@ -84,7 +84,8 @@ def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Ser
     if settings.store == "sparql":  # the remote store's URLs, beside the dump, for the workers
         from hairkg.sparql.remote import configure_store
 
-        configure_store(settings.store_query_url, settings.store_update_url, dump)
+        graphs = _extra_graph_names(dataset)
+        configure_store(settings.store_query_url, settings.store_update_url, dump, graphs)
     pool = WorkerPool(dump, settings.pool)
     return Service(
         pool=pool,

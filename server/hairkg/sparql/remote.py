@@ -1,9 +1,11 @@
 """A remote SPARQL 1.1 store as the query engine (``--store sparql``).
 
 hairkg keeps every rule of its endpoint and lets the store only evaluate: the guard has
-already refused updates, ``SERVICE`` and over-large queries; here the query goes to the store
+already refused updates, ``SERVICE`` and over-large queries; here the query is parsed (so a
+syntax error reads as on the embedded store), then goes to the store
 as a form POST (the one form every store answers, see the SPARQL 1.1 Protocol, 2.1.2) with
-the protocol's ``default-graph-uri``/``named-graph-uri``; the answer is asked for as SPARQL
+the protocol's ``default-graph-uri``/``named-graph-uri`` (a query naming no dataset gets the
+served graphs, so its default graph is their union as on the embedded store); the answer is asked for as SPARQL
 JSON results or N-Triples, read as a stream, cut at the row cap, and written in the format
 the client negotiated by hairkg's own writers, so every format works whatever the store
 offers. The time limit is the worker pool's: a query past it has its worker killed, which
@@ -44,6 +46,7 @@ from hairkg.sparql.engines import (
     _boolean_response,
     _graph_response,
     _solutions_response,
+    syntax_error_message,
 )
 
 __all__ = [
@@ -107,16 +110,26 @@ def store_config_path(nquads: Path) -> Path:
     return nquads.with_name("remote-store.json")
 
 
-def configure_store(query_url: str, update_url: str = "", nquads: Path | None = None) -> None:
+def configure_store(
+    query_url: str,
+    update_url: str = "",
+    nquads: Path | None = None,
+    graphs: Sequence[str] = (),
+) -> None:
     """Check the store's URLs and, given the dump's path, leave them there for the workers.
 
-    Called before the worker pool starts: each worker (and each replacement) reads the URLs
-    from beside the dump it is given. Credentials are never passed here or written down:
-    they are only read from ``HAIRKG_STORE_USER`` / ``HAIRKG_STORE_PASSWORD``.
+    Called before the worker pool starts: each worker (and each replacement) reads the URLs,
+    and the named graphs whose union is the default graph, from beside the dump it is given.
+    Credentials are never passed here or written down: they are only read from
+    ``HAIRKG_STORE_USER`` / ``HAIRKG_STORE_PASSWORD``.
     """
     config = StoreConfig.from_env(query_url, update_url)
     if nquads is not None:
-        document = {"query_url": config.query_url, "update_url": config.update_url}
+        document = {
+            "query_url": config.query_url,
+            "update_url": config.update_url,
+            "graphs": list(graphs),
+        }
         store_config_path(nquads).write_text(json.dumps(document), encoding="utf-8")
 
 
@@ -305,16 +318,46 @@ class SparqlStoreEngine:
 
     def __init__(self, nquads: Path | None = None) -> None:
         given = store_config_path(nquads) if nquads is not None else None
+        #: The default graph when the request names none: the union of these graphs (the
+        #: store's own default graph is not relied on; stores differ in what it is).
+        self.union: tuple[str, ...] = ()
         if given is not None and given.exists():
-            urls = json.loads(given.read_text(encoding="utf-8"))
-            self.config = StoreConfig.from_env(urls["query_url"], urls["update_url"])
+            document = json.loads(given.read_text(encoding="utf-8"))
+            self.config = StoreConfig.from_env(document["query_url"], document["update_url"])
+            self.union = tuple(document.get("graphs", ()))
         else:
             self.config = StoreConfig.from_env()
+        # parses queries, so a syntax error reads the same whatever the store
+        self._parser = ox.Store()
+
+    def _syntax_error(self, request: QueryRequest) -> QueryResponse | None:
+        """The embedded engine's 400 for a query that does not parse, else None.
+
+        The query is evaluated on an empty store, which parses it and finds nothing (results
+        are lazy, and nothing is fetched).
+        """
+        try:
+            self._parser.query(request.query, base_iri=request.base_iri, prefixes=request.prefixes)
+        except SyntaxError as error:
+            return QueryResponse.error(400, syntax_error_message(str(error), request.query))
+        except (ValueError, OSError):
+            pass  # not a syntax error: the store decides
+        return None
 
     def execute(self, request: QueryRequest) -> QueryResponse:
+        refused = self._syntax_error(request)
+        if refused is not None:
+            return refused
         fields = [("query", _query_text(request))]
-        fields += [("default-graph-uri", g) for g in request.default_graphs or ()]
-        fields += [("named-graph-uri", g) for g in request.named_graphs or ()]
+        if request.default_graphs is not None or request.named_graphs is not None:
+            # the protocol's dataset wins over FROM / FROM NAMED (SPARQL 1.1 Protocol 2.1.4)
+            fields += [("default-graph-uri", g) for g in request.default_graphs or ()]
+            fields += [("named-graph-uri", g) for g in request.named_graphs or ()]
+        elif not request.uses_from and self.union:
+            # as in the embedded store: the default graph is the union of the named graphs,
+            # and GRAPH ?g sees each of them
+            fields += [("default-graph-uri", g) for g in self.union]
+            fields += [("named-graph-uri", g) for g in self.union]
         try:
             answer = post_form(self.config, self.config.query_url, fields, _ACCEPT)
         except StoreError as error:

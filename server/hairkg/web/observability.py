@@ -121,6 +121,13 @@ class _ServiceCollector(Collector):
                 "Answers kept in the result cache",
                 value=len(cache),
             )
+        probe = extensions.get("hairkg_store_probe")
+        if probe is not None:
+            yield GaugeMetricFamily(
+                "hairkg_store_up",
+                "1 if the remote triple store answered a trivial query lately, else 0",
+                value=0 if probe.problem() else 1,
+            )
         service = extensions.get("hairkg")
         if service is None:
             return
