@@ -87,7 +87,11 @@ def _cmd_query(args: argparse.Namespace) -> int:
     from hairkg.sparql.engines import QueryRequest
     from hairkg.sparql.guard import QueryRejectedError, check_query
 
-    settings = Settings.from_env(store=args.store)
+    settings = Settings.from_env(
+        store=args.store,
+        store_query_url=args.store_query_url,
+        store_update_url=args.store_update_url,
+    )
     source, text = _read_query(args)
     table = args.format == "table" or (args.format is None and sys.stdout.isatty())
     wanted = "json" if table else args.format
@@ -106,6 +110,11 @@ def _cmd_query(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="hairkg-query-") as workdir:
         dump = Path(workdir) / "dataset.nq"
         dataset.serialize(str(dump), format="nquads", encoding="utf-8")
+        if settings.store == "sparql":
+            from hairkg.sparql.remote import configure_store
+
+            graphs = [str(c.identifier) for c in dataset.contexts() if len(c)]
+            configure_store(settings.store_query_url, settings.store_update_url, dump, graphs)
         engine = ENGINES[settings.store](dump)
         answer = engine.execute(
             QueryRequest(
@@ -281,6 +290,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         store=args.store,
+        store_query_url=args.store_query_url,
+        store_update_url=args.store_update_url,
         validate=False if args.no_validate else None,
         base_iri=args.base_iri,
     )
@@ -290,6 +301,51 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         print(f"hairkg: error: {error}:\n{render_text(error.outcome)}", file=sys.stderr)
         return error.exit_code
     return 0
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    """Upload the shipped graph (plus --data files) into a remote store, one graph per part."""
+    from hairkg.graph.loading import load_dataset
+    from hairkg.progress import progress
+    from hairkg.sparql.remote import StoreConfig
+    from hairkg.sparql.upload import upload_graphs
+
+    settings = Settings.from_env(
+        store=args.store,
+        store_query_url=args.store_query_url,
+        store_update_url=args.store_update_url,
+    )
+    if settings.store != "sparql":
+        raise HairkgError("hairkg load fills a remote store: give --store sparql")
+    config = StoreConfig.from_env(settings.store_query_url, settings.store_update_url)
+    dataset = load_dataset(args.data)
+    graphs: dict[str, list[str]] = {}
+    for context in dataset.contexts():
+        if len(context):
+            text = context.serialize(format="nt", encoding="utf-8").decode("utf-8")
+            graphs[str(context.identifier)] = [line for line in text.splitlines() if line]
+    loads = upload_graphs(config, graphs, report=progress)
+    for load in loads:
+        print(f"{load.graph}: {load.triples} triples")
+    total = sum(load.triples for load in loads)
+    print(f"loaded {len(loads)} graphs ({total} triples) into {config.where}; counts verified")
+    return 0
+
+
+def _store_urls(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--store-query-url",
+        metavar="URL",
+        default=None,
+        help="with --store sparql: the store's SPARQL query endpoint (HAIRKG_STORE_QUERY_URL); "
+        "credentials only in HAIRKG_STORE_USER and HAIRKG_STORE_PASSWORD",
+    )
+    sub.add_argument(
+        "--store-update-url",
+        metavar="URL",
+        default=None,
+        help="with --store sparql: the store's SPARQL update endpoint (HAIRKG_STORE_UPDATE_URL)",
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -357,6 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"query worker processes (default: {Settings.workers})",
     )
     with_data(serve)
+    _store_urls(serve)
     serve.add_argument(
         "--no-validate",
         action="store_true",
@@ -389,6 +446,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", default="-", metavar="FILE", help="file to write; - is stdout")
     with_data(export, store=False)
     export.set_defaults(run=_cmd_export)
+    load = commands.add_parser(
+        "load",
+        help="upload the graph into a remote SPARQL store (--store sparql), one graph per part",
+        description="Put the shipped graph (plus --data files) into a remote SPARQL 1.1 store, "
+        "one named graph per part: each is loaded into a staging graph, its triple count "
+        "checked, then moved over the old one (a failed load leaves the old graph in place; "
+        "a second load replaces, never duplicates).",
+    )
+    with_data(load)
+    _store_urls(load)
+    load.set_defaults(run=_cmd_load)
 
     stats = commands.add_parser("stats", help="triples per named graph and instances per class")
     with_data(stats, store=False)
@@ -498,6 +566,7 @@ exit status:
         "trig or nquads for CONSTRUCT/DESCRIBE",
     )
     with_data(query)
+    _store_urls(query)
     query.set_defaults(run=_cmd_query)
     return parser
 

@@ -119,6 +119,15 @@ def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Ser
         gc.collect()
         _give_back_memory()
         progress(f"starting {settings.workers} query worker(s)")
+        if settings.store == "sparql":  # the remote store's URLs, beside the dump, for workers
+            from hairkg.sparql.remote import configure_store
+
+            configure_store(
+                settings.store_query_url,
+                settings.store_update_url,
+                dump,
+                _extra_graph_names(stats),
+            )
         pool = WorkerPool(dump, settings.pool)
         # the dump stays: the download pages and exports stream from it (web/downloads.py)
     except BaseException:

@@ -36,6 +36,11 @@ class Settings:
     workers: int = 2  # query worker processes
     #: The query engine (``--store``): a name of :data:`hairkg.sparql.engines.ENGINES`.
     store: str = "oxigraph"
+    #: ``--store sparql``: the remote store's SPARQL query endpoint (credentials are read
+    #: from HAIRKG_STORE_USER and HAIRKG_STORE_PASSWORD only, never from here).
+    store_query_url: str = ""
+    #: ``hairkg load --store sparql``: the remote store's SPARQL update endpoint.
+    store_update_url: str = ""
     validate: bool = True  # check the shapes before serving
     #: Size limit of each ``--data`` file, in MiB; 0: none (the files are the operator's own;
     #: ``hairkg validate`` keeps its own limit for files from elsewhere).
@@ -68,6 +73,9 @@ class Settings:
     #: behind the w3id.org redirect.
     base_iri: str = "https://w3id.org/hairkg/"
     incoming_page_size: int = 100  # incoming links shown per page of a description
+    #: Where the access log goes, one JSON line per request: stderr, stdout, a file path
+    #: (appended to), or off.
+    access_log: str = "stderr"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -434,8 +434,16 @@ class RdflibEngine:
         return _graph_response(request, iter(result), serialize)
 
 
+def _sparql_store(nquads: Path) -> QueryEngine:
+    """A remote SPARQL 1.1 store (``--store sparql``; see :mod:`hairkg.sparql.remote`)."""
+    from hairkg.sparql.remote import SparqlStoreEngine
+
+    return SparqlStoreEngine(nquads)
+
+
 #: Query engines by the name ``--store`` gives them.
-ENGINES: dict[str, type[OxigraphEngine] | type[RdflibEngine]] = {
+ENGINES: dict[str, Callable[[Path], QueryEngine]] = {
     "oxigraph": OxigraphEngine,
     "memory": RdflibEngine,
+    "sparql": _sparql_store,
 }

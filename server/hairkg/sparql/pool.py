@@ -313,6 +313,9 @@ class WorkerPool:
         self.cancelled = 0
         self.timeouts = 0
         self.crashes = 0
+        #: time requests spent waiting for a free worker, and how many got one (for /metrics)
+        self.queue_wait_seconds = 0.0
+        self.queue_waits = 0
         self.recycled = 0
         self._host = _Host(self._context, settings.engine, nquads, settings.memory_limit_mb)
         try:
@@ -378,6 +381,7 @@ class WorkerPool:
         hung up?"); when it says yes, the worker is stopped and replaced, so an abandoned
         query does not hold a worker until the time limit.
         """
+        waiting_since = time.monotonic()
         try:
             worker = self._idle.get(timeout=self.settings.queue_timeout)
         except queue.Empty:
@@ -389,6 +393,8 @@ class WorkerPool:
                 "try again shortly",
                 {"Retry-After": "1"},
             )
+        self.queue_wait_seconds += time.monotonic() - waiting_since
+        self.queue_waits += 1
         deadline = time.monotonic() + self.settings.timeout
         try:
             worker.conn.send_bytes(_encode_request(request))

@@ -36,15 +36,22 @@ def create_app(
     app.extensions["hairkg_admission"] = Admission(
         settings.query_capacity, settings.per_client_queries
     )
+    if settings.store == "sparql":  # readiness asks the remote store too
+        from hairkg.sparql.remote import StoreConfig, StoreProbe
+
+        config = StoreConfig.from_env(settings.store_query_url, settings.store_update_url)
+        app.extensions["hairkg_store_probe"] = StoreProbe(config)
     install_http_policies(app)
 
     from hairkg.web import downloads, evidence, pages, resources, sparql
+    from hairkg.web.observability import install_observability
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(resources.blueprint)  # /resource, /ontology/<term>: linked data
     app.register_blueprint(downloads.blueprint)  # /download, /graph, /ontology
     app.register_blueprint(evidence.blueprint)  # /therapies, /studies
+    install_observability(app, settings)  # access log, request metrics, /metrics
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
@@ -87,6 +94,11 @@ def create_app(
         }
         if not idle:
             body["reason"] = "no query worker free"
+            return _json_status(503, body)
+        probe = app.extensions.get("hairkg_store_probe")
+        problem = probe.problem() if probe is not None else None
+        if problem is not None:
+            body.update(status="store unavailable", reason=problem)
             return _json_status(503, body)
         return _json_status(200, body)
 

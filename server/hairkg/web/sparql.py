@@ -20,6 +20,7 @@ from hairkg.web import current_service, current_settings
 from hairkg.web.description import service_description_response
 from hairkg.web.http import conditional, maybe_gzip, text_response
 from hairkg.web.negotiation import negotiate
+from hairkg.web.observability import note_query
 
 __all__ = ["blueprint"]
 
@@ -167,6 +168,7 @@ def sparql() -> Response:
     cache = current_app.extensions.get("hairkg_result_cache")
     answer = cache.get(etag) if cache is not None else None
     from_cache = answer is not None
+    note_query(etag, from_cache if cache is not None else None)  # for the access log
     if answer is None:
         answer = _run_admitted(query_request, settings)
         if cache is not None:

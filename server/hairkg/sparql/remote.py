@@ -1,0 +1,423 @@
+"""A remote SPARQL 1.1 store as the query engine (``--store sparql``).
+
+hairkg keeps every rule of its endpoint and lets the store only evaluate: the guard has
+already refused updates, ``SERVICE`` and over-large queries; here the query is parsed (so a
+syntax error reads as on the embedded store), then goes to the store
+as a form POST (the one form every store answers, see the SPARQL 1.1 Protocol, 2.1.2) with
+the protocol's ``default-graph-uri``/``named-graph-uri`` (a query naming no dataset gets the
+served graphs, so its default graph is their union as on the embedded store); the answer is asked for as SPARQL
+JSON results or N-Triples, read as a stream, cut at the row cap, and written in the format
+the client negotiated by hairkg's own writers, so every format works whatever the store
+offers. The time limit is the worker pool's: a query past it has its worker killed, which
+closes the connection and abandons the remote request.
+
+Where the store is: ``--store-query-url`` or ``HAIRKG_STORE_QUERY_URL`` (and the update URL
+for ``hairkg load``); who we are: ``HAIRKG_STORE_USER`` and ``HAIRKG_STORE_PASSWORD`` (HTTP Basic),
+read from the environment only, never from the command line, and never written into a log or
+a message. A store that is down, slow or refusing answers 503 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import itertools
+import json
+import os
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlencode, urlsplit
+
+import pyoxigraph as ox
+
+from hairkg.errors import HairkgError
+from hairkg.formats import RdfFormat
+from hairkg.formats.sparql_results import Term
+from hairkg.namespaces import PREFIXES
+from hairkg.sparql.engines import (
+    QueryRequest,
+    QueryResponse,
+    _boolean_response,
+    _graph_response,
+    _solutions_response,
+    syntax_error_message,
+)
+
+__all__ = [
+    "SparqlStoreEngine",
+    "StoreConfig",
+    "StoreConfigError",
+    "StoreError",
+    "StoreProbe",
+    "configure_store",
+]
+
+QUERY_URL_VARIABLE = "HAIRKG_STORE_QUERY_URL"
+UPDATE_URL_VARIABLE = "HAIRKG_STORE_UPDATE_URL"
+USER_VARIABLE = "HAIRKG_STORE_USER"
+PASSWORD_VARIABLE = "HAIRKG_STORE_PASSWORD"  # noqa: S105 - the name of a variable
+
+_SOLUTIONS = "application/sparql-results+json"
+_TRIPLES = "application/n-triples"
+_ACCEPT = f"{_SOLUTIONS}, {_TRIPLES};q=0.9, text/plain;q=0.1"
+#: Seconds to wait for the store to accept a connection or send the next bytes; the query's
+#: own time limit is the worker pool's, which abandons the request by killing the worker.
+_SOCKET_TIMEOUT = 60.0
+_ERROR_SNIPPET = 600
+
+
+class StoreConfigError(HairkgError):
+    """The remote store is not configured, or configured with an unusable URL."""
+
+
+class StoreError(HairkgError):
+    """The store could not be used: ``status`` and ``retry_after`` for the HTTP answer."""
+
+    def __init__(self, message: str, status: int = 503, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+    def response(self) -> QueryResponse:
+        headers = {"Retry-After": str(self.retry_after)} if self.status == 503 else {}
+        return QueryResponse.error(self.status, str(self), headers)
+
+
+def _check_url(url: str, variable: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StoreConfigError(
+            f"{variable} must be an http:// or https:// URL of a SPARQL endpoint"
+        )
+    if parts.username is not None or parts.password is not None:
+        # said without repeating the URL, which holds the secret
+        raise StoreConfigError(
+            f"{variable} must not hold credentials; give them in {USER_VARIABLE} and "
+            f"{PASSWORD_VARIABLE}"
+        )
+    return url
+
+
+def store_config_path(nquads: Path) -> Path:
+    """Where :func:`configure_store` leaves the store's URLs for the workers, by the dump."""
+    return nquads.with_name("remote-store.json")
+
+
+def configure_store(
+    query_url: str,
+    update_url: str = "",
+    nquads: Path | None = None,
+    graphs: Sequence[str] = (),
+) -> None:
+    """Check the store's URLs and, given the dump's path, leave them there for the workers.
+
+    Called before the worker pool starts: each worker (and each replacement) reads the URLs,
+    and the named graphs whose union is the default graph, from beside the dump it is given.
+    Credentials are never passed here or written down: they are only read from
+    ``HAIRKG_STORE_USER`` / ``HAIRKG_STORE_PASSWORD``.
+    """
+    config = StoreConfig.from_env(query_url, update_url)
+    if nquads is not None:
+        document = {
+            "query_url": config.query_url,
+            "update_url": config.update_url,
+            "graphs": list(graphs),
+        }
+        store_config_path(nquads).write_text(json.dumps(document), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    """Where the store answers and how to sign in; ``repr`` never shows the password."""
+
+    query_url: str
+    update_url: str = ""
+    user: str = ""
+    password: str = ""
+
+    def __repr__(self) -> str:
+        return f"StoreConfig(query_url={self.query_url!r}, update_url={self.update_url!r})"
+
+    @classmethod
+    def from_env(cls, query_url: str = "", update_url: str = "") -> StoreConfig:
+        """The URLs given (else their ``HAIRKG_STORE_*`` variables) and the credentials."""
+        query_url = query_url.strip() or os.environ.get(QUERY_URL_VARIABLE, "")
+        if not query_url.strip():
+            raise StoreConfigError(
+                f"--store sparql needs the store's query URL: --store-query-url URL or "
+                f"{QUERY_URL_VARIABLE}"
+            )
+        update_url = update_url.strip() or os.environ.get(UPDATE_URL_VARIABLE, "")
+        return cls(
+            query_url=_check_url(query_url, QUERY_URL_VARIABLE),
+            update_url=_check_url(update_url, UPDATE_URL_VARIABLE) if update_url.strip() else "",
+            user=os.environ.get(USER_VARIABLE, ""),
+            password=os.environ.get(PASSWORD_VARIABLE, ""),
+        )
+
+    @property
+    def where(self) -> str:
+        """The store's address for messages: host and port only."""
+        parts = urlsplit(self.query_url)
+        return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+
+    def headers(self) -> dict[str, str]:
+        if not self.user and not self.password:
+            return {}
+        token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")
+        return {"Authorization": f"Basic {token}"}
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is reported, never followed (a POST must not turn into a GET elsewhere)."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+# no proxies from the environment: the store is addressed directly, credentials go nowhere else
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+
+
+def _snippet(body: bytes) -> str:
+    text = body[:_ERROR_SNIPPET].decode("utf-8", "replace").strip()
+    return " ".join(text.split()) or "(no message)"
+
+
+def post_form(
+    config: StoreConfig,
+    url: str,
+    fields: Sequence[tuple[str, str]],
+    accept: str,
+    timeout: float = _SOCKET_TIMEOUT,
+) -> http.client.HTTPResponse:
+    """POST ``fields`` as a UTF-8 form to ``url``; the open response, or :class:`StoreError`."""
+    request = urllib.request.Request(  # noqa: S310 - the URL was checked to be http(s)
+        url,
+        data=urlencode(fields, encoding="utf-8").encode("ascii"),
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+            "Accept": accept,
+            "User-Agent": "hairkg",
+            **config.headers(),
+        },
+    )
+    try:
+        return cast(http.client.HTTPResponse, _OPENER.open(request, timeout=timeout))
+    except urllib.error.HTTPError as error:
+        with error:
+            body = error.read(_ERROR_SNIPPET)
+        raise _http_error(config, error.code, body) from None
+    except TimeoutError:
+        raise StoreError(
+            f"the triple store at {config.where} did not answer within {timeout:g} s; "
+            "try again shortly",
+            retry_after=5,
+        ) from None
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+        reason = getattr(error, "reason", error)
+        raise StoreError(
+            f"the triple store at {config.where} is not reachable ({_reason(reason)}); "
+            "try again shortly",
+            retry_after=5,
+        ) from None
+
+
+def _reason(reason: object) -> str:
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return "timed out"
+    if isinstance(reason, socket.gaierror):
+        return "unknown host"
+    text = str(reason)
+    return text.split("] ", 1)[-1] if text else type(reason).__name__
+
+
+def _http_error(config: StoreConfig, status: int, body: bytes) -> StoreError:
+    where = config.where
+    if status == 400:
+        return StoreError(f"the triple store refused the query: {_snippet(body)}", status=400)
+    if status in (401, 403):
+        return StoreError(
+            f"the triple store at {where} refused hairkg's credentials (HTTP {status}); the "
+            f"operator sets them in {USER_VARIABLE} and {PASSWORD_VARIABLE}",
+            retry_after=30,
+        )
+    if status == 404:
+        return StoreError(
+            f"no SPARQL endpoint at the configured address on {where} (HTTP 404)", retry_after=30
+        )
+    if 300 <= status < 400:
+        return StoreError(
+            f"the triple store at {where} redirects (HTTP {status}); configure the URL it "
+            "redirects to",
+            retry_after=30,
+        )
+    if status == 429 or status >= 500:
+        return StoreError(
+            f"the triple store at {where} is unavailable (HTTP {status}): {_snippet(body)}",
+            retry_after=5,
+        )
+    return StoreError(
+        f"the triple store at {where} refused the request (HTTP {status}): {_snippet(body)}",
+        retry_after=5,
+    )
+
+
+def _term(term: Any) -> Term:
+    if isinstance(term, ox.NamedNode):
+        return ("uri", term.value)
+    if isinstance(term, ox.BlankNode):
+        return ("bnode", term.value)
+    if isinstance(term, ox.Literal):
+        return ("literal", term.value, term.language or "", term.datatype.value)
+    raise TypeError("RDF-star triple terms are not supported in results")
+
+
+def _serialize(triples: Sequence[Any], fmt: RdfFormat) -> bytes:
+    rdf_format = fmt.oxigraph
+    if rdf_format.supports_datasets:
+        items: Sequence[Any] = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+    else:
+        items = triples
+    use_prefixes = rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
+    data = ox.serialize(items, format=rdf_format, prefixes=PREFIXES if use_prefixes else None)
+    assert isinstance(data, bytes)
+    return data
+
+
+def _query_text(request: QueryRequest) -> str:
+    """The query as the store must see it: relative IRIs resolve against hairkg's endpoint.
+
+    The prologue is put on the query's first line, so the store's line numbers stay right.
+    """
+    prologue = ""
+    if request.base_iri:
+        prologue += f"BASE <{request.base_iri}> "
+    for prefix, namespace in (request.prefixes or {}).items():
+        prologue += f"PREFIX {prefix}: <{namespace}> "
+    return prologue + request.query
+
+
+class SparqlStoreEngine:
+    """Answers queries by asking a remote SPARQL 1.1 store (``--store sparql``).
+
+    The dump the embedded engines load is not read: the store holds the data, uploaded by
+    ``hairkg load --store sparql``; beside the dump, :func:`configure_store` left the store's
+    URLs (else they come from ``HAIRKG_STORE_QUERY_URL``).
+    """
+
+    def __init__(self, nquads: Path | None = None) -> None:
+        given = store_config_path(nquads) if nquads is not None else None
+        #: The default graph when the request names none: the union of these graphs (the
+        #: store's own default graph is not relied on; stores differ in what it is).
+        self.union: tuple[str, ...] = ()
+        if given is not None and given.exists():
+            document = json.loads(given.read_text(encoding="utf-8"))
+            self.config = StoreConfig.from_env(document["query_url"], document["update_url"])
+            self.union = tuple(document.get("graphs", ()))
+        else:
+            self.config = StoreConfig.from_env()
+        # parses queries, so a syntax error reads the same whatever the store
+        self._parser = ox.Store()
+
+    def _syntax_error(self, request: QueryRequest) -> QueryResponse | None:
+        """The embedded engine's 400 for a query that does not parse, else None.
+
+        The query is evaluated on an empty store, which parses it and finds nothing (results
+        are lazy, and nothing is fetched).
+        """
+        try:
+            self._parser.query(request.query, base_iri=request.base_iri, prefixes=request.prefixes)
+        except SyntaxError as error:
+            return QueryResponse.error(400, syntax_error_message(str(error), request.query))
+        except (ValueError, OSError):
+            pass  # not a syntax error: the store decides
+        return None
+
+    def execute(self, request: QueryRequest) -> QueryResponse:
+        refused = self._syntax_error(request)
+        if refused is not None:
+            return refused
+        fields = [("query", _query_text(request))]
+        if request.default_graphs is not None or request.named_graphs is not None:
+            # the protocol's dataset wins over FROM / FROM NAMED (SPARQL 1.1 Protocol 2.1.4)
+            fields += [("default-graph-uri", g) for g in request.default_graphs or ()]
+            fields += [("named-graph-uri", g) for g in request.named_graphs or ()]
+        elif not request.uses_from and self.union:
+            # as in the embedded store: the default graph is the union of the named graphs,
+            # and GRAPH ?g sees each of them
+            fields += [("default-graph-uri", g) for g in self.union]
+            fields += [("named-graph-uri", g) for g in self.union]
+        try:
+            answer = post_form(self.config, self.config.query_url, fields, _ACCEPT)
+        except StoreError as error:
+            return error.response()
+        with answer:
+            media_type = (answer.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            try:
+                return self._convert(request, media_type, answer)
+            except (SyntaxError, ValueError, OSError, http.client.HTTPException) as error:
+                return StoreError(
+                    f"the triple store at {self.config.where} sent an answer hairkg cannot "
+                    f"read ({media_type or 'no Content-Type'}): {error}",
+                ).response()
+
+    def _convert(
+        self, request: QueryRequest, media_type: str, answer: http.client.HTTPResponse
+    ) -> QueryResponse:
+        if media_type in (_SOLUTIONS, "application/json"):
+            results = ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON)
+            if isinstance(results, ox.QueryBoolean):
+                return _boolean_response(request, bool(results))
+            names = [v.value for v in results.variables]
+            rows: Iterator[list[Term | None]] = (
+                [None if s[i] is None else _term(s[i]) for i in range(len(names))] for s in results
+            )
+            # at most one row past the cap is read; closing the answer drops the rest
+            return _solutions_response(
+                request, names, itertools.islice(rows, request.row_limit + 1)
+            )
+        if media_type in (_TRIPLES, "text/plain"):
+            quads = ox.parse(answer, format=ox.RdfFormat.N_TRIPLES)
+            triples = (quad.triple for quad in quads)
+            return _graph_response(
+                request, itertools.islice(triples, request.row_limit + 1), _serialize
+            )
+        raise ValueError("neither SPARQL JSON results nor N-Triples")
+
+
+class StoreProbe:
+    """Whether the store answers a trivial query now; remembered for ``interval`` seconds."""
+
+    def __init__(self, config: StoreConfig, timeout: float = 2.0, interval: float = 1.0) -> None:
+        self.config = config
+        self.timeout = timeout
+        self.interval = interval
+        self._checked_at = float("-inf")
+        self._problem: str | None = None
+
+    def problem(self) -> str | None:
+        """None if the store answered ``ASK {}``; else why it is not usable."""
+        now = time.monotonic()
+        if now - self._checked_at < self.interval:
+            return self._problem
+        try:
+            with post_form(
+                self.config, self.config.query_url, [("query", "ASK {}")], _SOLUTIONS, self.timeout
+            ) as answer:
+                answer.read(4096)
+            self._problem = None
+        except StoreError as error:
+            self._problem = str(error)
+        self._checked_at = time.monotonic()
+        return self._problem

@@ -1,0 +1,219 @@
+"""What an operator watches: a JSON access log line per request, and ``/metrics``.
+
+The access log (``Settings.access_log``) writes one JSON object per line: time (UTC, ISO
+8601), method, path (never the query string, which may hold a query), status, duration,
+bytes, route, client, and for queries their hash (the answer's cache key, not the text)
+and whether the result cache answered. No header, body or credential is ever logged.
+
+``/metrics`` is the Prometheus text exposition (``prometheus-client``): requests and their
+latencies by route, method and status, and, read when scraped, the query workers'
+restarts, time-outs, crashes and cancellations, the wait for a free worker, the result
+cache and the queries in flight. Each app has its own registry, so several apps in one
+process (tests) never share counters.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, SummaryMetricFamily
+from prometheus_client.registry import Collector
+
+from hairkg.settings import Settings, SettingsError
+
+__all__ = ["AccessLog", "install_observability", "note_query"]
+
+#: Latency buckets in seconds: cache hits take a millisecond, queries up to the time limit.
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+
+class AccessLog:
+    """Writes JSON lines to standard error or output, or appends them to a file; thread-safe.
+
+    ``target`` is ``stderr`` (the default), ``stdout``, ``off`` (or empty) or a file path.
+    """
+
+    def __init__(self, target: str) -> None:
+        self.target = target.strip()
+        self._lock = threading.Lock()
+        self._path: Path | None = None
+        if self.enabled and self.target.lower() not in ("stderr", "stdout", "-"):
+            self._path = Path(self.target)
+            try:
+                self._path.open("a", encoding="utf-8").close()  # a bad path fails at start
+            except OSError as error:
+                raise SettingsError(
+                    f"HAIRKG_ACCESS_LOG: cannot append to {self.target}: {error.strerror}"
+                ) from None
+
+    @property
+    def enabled(self) -> bool:
+        return self.target.lower() not in ("", "off", "none", "false", "0")
+
+    def write(self, record: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        with self._lock:
+            if self._path is not None:
+                # opened per line, in append mode: a rotated log file is followed at once
+                with self._path.open("a", encoding="utf-8") as log:
+                    log.write(line)
+                return
+            stream = sys.stdout if self.target.lower() == "stdout" else sys.stderr
+            stream.write(line)
+            stream.flush()
+
+
+def note_query(query_hash: str, cache_hit: bool | None) -> None:
+    """Tell the access log which query the current request ran (called by ``/sparql``)."""
+    g.hairkg_query_hash = query_hash
+    g.hairkg_cache_hit = cache_hit
+
+
+class _ServiceCollector(Collector):
+    """Reads the pool, cache and admission counters of ``app`` when ``/metrics`` is scraped."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def collect(self) -> Iterator[Any]:
+        extensions = self.app.extensions
+        admission = extensions.get("hairkg_admission")
+        if admission is not None:
+            yield GaugeMetricFamily(
+                "hairkg_queries_in_flight",
+                "Queries admitted (running or waiting for a worker) right now",
+                value=admission.in_flight,
+            )
+        cache = extensions.get("hairkg_result_cache")
+        if cache is not None:
+            yield CounterMetricFamily(
+                "hairkg_result_cache_hits", "Queries answered from the result cache", cache.hits
+            )
+            yield CounterMetricFamily(
+                "hairkg_result_cache_misses",
+                "Queries the result cache could not answer",
+                cache.misses,
+            )
+            yield GaugeMetricFamily(
+                "hairkg_result_cache_bytes",
+                "Bytes of answers kept in the result cache",
+                value=cache.size,
+            )
+            yield GaugeMetricFamily(
+                "hairkg_result_cache_entries",
+                "Answers kept in the result cache",
+                value=len(cache),
+            )
+        probe = extensions.get("hairkg_store_probe")
+        if probe is not None:
+            yield GaugeMetricFamily(
+                "hairkg_store_up",
+                "1 if the remote triple store answered a trivial query lately, else 0",
+                value=0 if probe.problem() else 1,
+            )
+        service = extensions.get("hairkg")
+        if service is None:
+            return
+        pool = service.pool
+        settings: Settings = extensions["hairkg_settings"]
+        yield GaugeMetricFamily(
+            "hairkg_query_workers", "Query worker processes configured", value=settings.workers
+        )
+        yield GaugeMetricFamily(
+            "hairkg_query_workers_idle",
+            "Query workers free right now",
+            value=pool.idle_workers(),
+        )
+        for name, attribute, text in (
+            ("hairkg_query_worker_restarts", "restarts", "Query workers replaced"),
+            ("hairkg_query_timeouts", "timeouts", "Queries stopped at the time limit"),
+            ("hairkg_query_crashes", "crashes", "Queries on which the engine crashed"),
+            ("hairkg_query_cancellations", "cancelled", "Queries of clients that hung up"),
+        ):
+            yield CounterMetricFamily(name, text, getattr(pool, attribute, 0))
+        yield SummaryMetricFamily(
+            "hairkg_query_queue_wait_seconds",
+            "Time queries waited for a free query worker",
+            count_value=getattr(pool, "queue_waits", 0),
+            sum_value=getattr(pool, "queue_wait_seconds", 0.0),
+        )
+
+
+def _route() -> str:
+    rule = request.url_rule
+    return rule.rule if rule is not None else "unmatched"  # bounded: no raw paths as labels
+
+
+def install_observability(app: Flask, settings: Settings) -> None:
+    """Add the access log, the request metrics and ``/metrics`` to ``app``."""
+    registry = CollectorRegistry(auto_describe=True)
+    requests = Counter(
+        "hairkg_http_requests",
+        "HTTP requests answered, by route, method and status",
+        ["route", "method", "status"],
+        registry=registry,
+    )
+    latency = Histogram(
+        "hairkg_http_request_duration_seconds",
+        "Time from request to response (before the body is sent), by route and status",
+        ["route", "method", "status"],
+        buckets=_BUCKETS,
+        registry=registry,
+    )
+    registry.register(_ServiceCollector(app))
+    access_log = AccessLog(settings.access_log)
+    app.extensions["hairkg_metrics"] = registry
+    app.extensions["hairkg_access_log"] = access_log
+
+    @app.before_request
+    def start_clock() -> None:
+        g.hairkg_started = time.perf_counter()
+
+    @app.after_request
+    def record(response: Response) -> Response:
+        started = g.get("hairkg_started")
+        duration = time.perf_counter() - started if started is not None else 0.0
+        route, status = _route(), str(response.status_code)
+        requests.labels(route, request.method, status).inc()
+        latency.labels(route, request.method, status).observe(duration)
+        if access_log.enabled:
+            from hairkg.web.sparql import client_address  # sparql imports this module
+
+            record: dict[str, Any] = {
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "method": request.method,
+                "path": request.path,
+                "route": route,
+                "status": response.status_code,
+                "duration_ms": round(duration * 1000, 3),
+                "bytes": response.calculate_content_length(),
+                "client": client_address(settings),
+                "query_hash": g.get("hairkg_query_hash"),
+                "cache_hit": g.get("hairkg_cache_hit"),
+            }
+            access_log.write(record)
+        return response
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        """The Prometheus text exposition of this process's counters."""
+        response = Response(generate_latest(registry), 200, content_type=CONTENT_TYPE_LATEST)
+        response.headers["Cache-Control"] = "no-store"
+        return response

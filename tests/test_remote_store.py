@@ -1,0 +1,574 @@
+"""``--store sparql``: the endpoint over a remote SPARQL 1.1 store, and ``hairkg load``.
+
+The real store is Oxigraph's own server (the ``oxigraph`` wheel), started by these tests on a
+free loopback port and stopped by them; a store that fails on purpose (refuses credentials,
+errs, hangs, goes down and comes back) is a small HTTP server in this file.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.server
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hairkg.cli import main
+from hairkg.service import Service, prepare_service
+from hairkg.settings import Settings
+from hairkg.sparql.questions import competency_questions
+from hairkg.sparql.remote import StoreConfig, StoreConfigError, StoreError, configure_store
+from hairkg.sparql.upload import staging_graph, upload_graphs
+from hairkg.web import create_app
+from live_server import start_server
+
+pytestmark = pytest.mark.remote_store
+
+JSON = "application/sparql-results+json"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def oxigraph_binary() -> str:
+    beside = Path(sys.executable).with_name("oxigraph")
+    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if found is None:
+        pytest.skip(
+            "Oxigraph's server is not installed (pip install oxigraph); remote store untested"
+        )
+    return found
+
+
+class OxigraphServer:
+    """``oxigraph serve`` on a free loopback port, its data in ``location``."""
+
+    def __init__(self, location: Path) -> None:
+        self.binary = oxigraph_binary()
+        self.location = location
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def query_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/query"
+
+    @property
+    def update_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/update"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "serve",
+                "--location",
+                str(self.location),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "oxigraph serve exited"
+            try:
+                with urllib.request.urlopen(self.query_url + "?query=ASK%7B%7D", timeout=5):
+                    return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.2)
+        raise AssertionError("oxigraph serve did not answer within 60 s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(30)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph-store"))
+    server.start()
+    try:
+        code = main(
+            [
+                "load",
+                "--store",
+                "sparql",
+                "--store-query-url",
+                server.query_url,
+                "--store-update-url",
+                server.update_url,
+            ]
+        )
+        assert code == 0
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def remote_service(store: OxigraphServer) -> Iterator[Service]:
+    prepared = prepare_service(
+        Settings(
+            store="sparql",
+            store_query_url=store.query_url,
+            validate=False,
+            workers=1,
+            query_timeout=10.0,
+        )
+    )
+    yield prepared
+    prepared.close()
+
+
+@pytest.fixture()
+def remote(remote_service: Service, store: OxigraphServer) -> FlaskClient:
+    settings = Settings(store="sparql", store_query_url=store.query_url, access_log="off")
+    return create_app(settings, remote_service, testing=True).test_client()
+
+
+def count_in_store(store: OxigraphServer, graph: str) -> int:
+    query = quote(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    request = urllib.request.Request(store.query_url + "?query=" + query, headers={"Accept": JSON})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return int(json.load(answer)["results"]["bindings"][0]["n"]["value"])
+
+
+def test_load_puts_each_part_in_its_graph_and_a_second_load_replaces_it(
+    store: OxigraphServer, dataset: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    expected = {str(c.identifier): len(c) for c in dataset.contexts() if len(c)}
+    assert len(expected) > 1
+    for graph, triples in expected.items():
+        assert count_in_store(store, graph) == triples, graph
+    capsys.readouterr()
+    arguments = ["load", "--store", "sparql", "--store-query-url", store.query_url]
+    assert main([*arguments, "--store-update-url", store.update_url]) == 0
+    printed = capsys.readouterr().out
+    for graph, triples in expected.items():
+        assert count_in_store(store, graph) == triples, graph  # replaced, not duplicated
+        assert f"{graph}: {triples} triples" in printed
+    assert "verified" in printed
+
+
+def test_a_failed_load_leaves_the_previous_graph_in_place(store: OxigraphServer) -> None:
+    graph = "https://w3id.org/hairkg/graph/mappings"
+    before = count_in_store(store, graph)
+    lines = [f"<urn:x:s{i}> <urn:x:p> <urn:x:o{i}> ." for i in range(30)]
+    broken = '<urn:x:s> <urn:x:p> "an unterminated literal .'
+    config = StoreConfig.from_env(store.query_url, store.update_url)
+    with pytest.raises(StoreError, match="refused"):
+        upload_graphs(config, {graph: [*lines, broken]}, batch_triples=7)
+    assert count_in_store(store, graph) == before
+    assert count_in_store(store, staging_graph(graph)) > 0  # the batches sent before it
+
+
+def test_hairkg_query_over_the_store(
+    store: OxigraphServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/hairkg/graph/mappings> { ?s ?p ?o } }"
+    arguments = ["query", "--store", "sparql", "--store-query-url", store.query_url]
+    assert main([*arguments, "--format", "csv", query]) == 0
+    printed = capsys.readouterr().out.split()
+    assert printed[0] == "n"
+    assert int(printed[1]) == count_in_store(store, "https://w3id.org/hairkg/graph/mappings")
+
+
+def test_load_without_an_update_url_is_a_clear_error(
+    store: OxigraphServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HAIRKG_STORE_UPDATE_URL", raising=False)
+    assert main(["load", "--store", "sparql", "--store-query-url", store.query_url]) == 2
+    assert "update URL" in capsys.readouterr().err
+
+
+def _normalised(body: bytes) -> list[str]:
+    document = json.loads(body)
+    rows = []
+    for binding in document["results"]["bindings"]:
+        row = {}
+        for name, term in binding.items():
+            text = "_:b" if term["type"] == "bnode" else term["value"]
+            row[name] = "; ".join(sorted(part.strip() for part in text.split(";")))
+        rows.append(json.dumps(row, sort_keys=True))
+    return sorted(rows)
+
+
+@pytest.mark.parametrize("question", competency_questions(), ids=lambda q: q.path.stem[:4])
+def test_competency_questions_answer_the_same_as_the_embedded_store(
+    question: Any, client: FlaskClient, remote: FlaskClient
+) -> None:
+    url = "/sparql?query=" + quote(question.text)
+    embedded = client.get(url, headers={"Accept": JSON})
+    over_remote = remote.get(url, headers={"Accept": JSON})
+    assert embedded.status_code == over_remote.status_code == 200, over_remote.get_data()
+    assert _normalised(over_remote.get_data()) == _normalised(embedded.get_data())
+    assert len(json.loads(over_remote.get_data())["results"]["bindings"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "media_type"),
+    [
+        ("SELECT * WHERE { ?s a ?c } LIMIT 3", "text/csv", "text/csv"),
+        (
+            "SELECT * WHERE { ?s a ?c } LIMIT 3",
+            "text/tab-separated-values",
+            "text/tab-separated-values",
+        ),
+        (
+            "SELECT * WHERE { ?s a ?c } LIMIT 3",
+            "application/sparql-results+xml",
+            "application/sparql-results+xml",
+        ),
+        ("ASK { ?s a ?c }", JSON, JSON),
+        ("CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } LIMIT 3", "text/turtle", "text/turtle"),
+        (
+            "CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } LIMIT 3",
+            "application/n-quads",
+            "application/n-quads",
+        ),
+        ("CONSTRUCT { ?s a ?c } WHERE { ?s a ?c } LIMIT 3", "application/trig", "application/trig"),
+        (
+            "DESCRIBE <https://w3id.org/hairkg/resource/none>",
+            "application/ld+json",
+            "application/ld+json",
+        ),
+    ],
+)
+def test_every_format_is_served_whatever_the_store_offers(
+    remote: FlaskClient, query: str, accept: str, media_type: str
+) -> None:
+    response = remote.get("/sparql?query=" + quote(query), headers={"Accept": accept})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == media_type
+
+
+def test_row_cap_applies_with_truncation_headers(
+    remote_service: Service, store: OxigraphServer
+) -> None:
+    settings = Settings(
+        store="sparql", store_query_url=store.query_url, access_log="off", row_limit=5
+    )
+    client = create_app(settings, remote_service, testing=True).test_client()
+    response = client.get(
+        "/sparql?query=" + quote("SELECT * WHERE { ?s ?p ?o }"), headers={"Accept": JSON}
+    )
+    assert response.status_code == 200
+    assert len(json.loads(response.get_data())["results"]["bindings"]) == 5
+    assert response.headers["Hairkg-Result-Truncated"] == "true; limit=5"
+    graph = client.get(
+        "/sparql?query=" + quote("CONSTRUCT WHERE { ?s ?p ?o }"),
+        headers={"Accept": "application/n-triples"},
+    )
+    assert len(graph.get_data().splitlines()) == 5
+    assert graph.headers["Hairkg-Result-Truncated"] == "true; limit=5"
+
+
+def test_dataset_parameters_reach_the_store(remote: FlaskClient) -> None:
+    graph = "https://w3id.org/hairkg/graph/mappings"
+    query = quote("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    whole = remote.get(f"/sparql?query={query}", headers={"Accept": JSON})
+    only = remote.get(
+        f"/sparql?query={query}&default-graph-uri={quote(graph)}", headers={"Accept": JSON}
+    )
+    empty = remote.get(
+        f"/sparql?query={query}&default-graph-uri={quote('urn:x:nothing')}",
+        headers={"Accept": JSON},
+    )
+
+    def n(response: Any) -> int:
+        return int(json.loads(response.get_data())["results"]["bindings"][0]["n"]["value"])
+
+    assert n(whole) > n(only) > 0
+    assert n(empty) == 0
+
+
+def test_relative_iris_resolve_against_hairkg_not_the_store(remote: FlaskClient) -> None:
+    response = remote.get(
+        "/sparql?query=" + quote("SELECT ?x WHERE { BIND(<thing> AS ?x) }"),
+        headers={"Accept": JSON},
+    )
+    value = json.loads(response.get_data())["results"]["bindings"][0]["x"]["value"]
+    assert value == "http://localhost/thing"
+
+
+def test_updates_and_service_never_reach_the_store(
+    remote: FlaskClient, store: OxigraphServer
+) -> None:
+    update = remote.post("/sparql", data={"update": "DROP ALL"})
+    assert update.status_code == 400
+    service = remote.get(
+        "/sparql?query=" + quote("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    )
+    assert service.status_code == 400
+    assert count_in_store(store, "https://w3id.org/hairkg/graph/mappings") > 0
+
+
+def test_a_syntax_error_reads_as_on_the_embedded_store(
+    remote: FlaskClient, client: FlaskClient
+) -> None:
+    url = "/sparql?query=" + quote("SELECT * WHERE { ?s ?p }")
+    over_remote, embedded = remote.get(url), client.get(url)
+    assert over_remote.status_code == embedded.status_code == 400
+    assert over_remote.get_data() == embedded.get_data()
+
+
+def test_urls_with_credentials_are_refused_without_repeating_them() -> None:
+    with pytest.raises(StoreConfigError) as raised:
+        configure_store("http://alice:hunter2@127.0.0.1:1/query")
+    assert "hunter2" not in str(raised.value)
+    assert "HAIRKG_STORE_PASSWORD" in str(raised.value)
+    with pytest.raises(StoreConfigError, match="query URL"):
+        configure_store("")
+
+
+# -- a store that misbehaves on purpose ------------------------------------------------------
+
+
+class FlakyStore:
+    """An HTTP server on loopback whose answer to a query is set by ``mode``."""
+
+    def __init__(self) -> None:
+        self.mode = "ok"
+        self.authorizations: list[str | None] = []
+        self.abandoned = threading.Event()
+        self.port = free_port()
+        self.server: http.server.ThreadingHTTPServer | None = None
+
+    @property
+    def query_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/sparql"
+
+    def start(self) -> None:
+        flaky = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                self.rfile.read(length)
+                flaky.authorizations.append(self.headers.get("Authorization"))
+                if flaky.mode == "hang":
+                    # answer nothing; note when hairkg gives up and closes the connection
+                    self.connection.settimeout(60)
+                    try:
+                        if self.connection.recv(1) == b"":
+                            flaky.abandoned.set()
+                    except OSError:
+                        pass
+                    return
+                status, body = {
+                    "ok": (200, b'{"head":{},"boolean":true}'),
+                    "denied": (401, b"authentication required"),
+                    "error": (500, b"internal store error"),
+                    "refuse": (400, b"Virtuoso 37000 Error SP030: some dialect problem"),
+                }[flaky.mode]
+                self.send_response(status)
+                self.send_header("Content-Type", JSON if status == 200 else "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+@pytest.fixture(scope="module")
+def flaky_store() -> Iterator[FlakyStore]:
+    flaky = FlakyStore()
+    flaky.start()
+    yield flaky
+    flaky.stop()
+
+
+@pytest.fixture(scope="module")
+def flaky_service(flaky_store: FlakyStore) -> Iterator[Service]:
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HAIRKG_STORE_USER", "hairkg-reader")
+    patch.setenv("HAIRKG_STORE_PASSWORD", "pa55-w0rd-never-shown")
+    try:
+        prepared = prepare_service(
+            Settings(
+                store="sparql",
+                store_query_url=flaky_store.query_url,
+                validate=False,
+                workers=1,
+                query_timeout=2.0,
+            )
+        )
+        yield prepared
+        prepared.close()
+    finally:
+        patch.undo()
+
+
+@pytest.fixture()
+def flaky_app(flaky_service: Service, flaky_store: FlakyStore, tmp_path: Path) -> Flask:
+    settings = Settings(
+        store="sparql",
+        store_query_url=flaky_store.query_url,
+        access_log=str(tmp_path / "access.log"),
+        result_cache_mb=0,
+    )
+    flaky_store.mode = "ok"
+    return create_app(settings, flaky_service, testing=True)
+
+
+ASK = "/sparql?query=" + quote("ASK { ?s ?p ?o }")
+
+
+def ready_status(client: FlaskClient, want: int) -> int:
+    """Poll /ready until it answers ``want`` (a replaced worker takes a moment to start)."""
+    deadline = time.monotonic() + 60
+    status = client.get("/ready").status_code
+    while status != want and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status = client.get("/ready").status_code
+    return status
+
+
+def test_credentials_are_sent_and_never_shown(
+    flaky_app: Flask, flaky_store: FlakyStore, tmp_path: Path
+) -> None:
+    client = flaky_app.test_client()
+    assert ready_status(client, 200) == 200
+    assert client.get(ASK).status_code == 200
+    expected = base64.b64encode(b"hairkg-reader:pa55-w0rd-never-shown").decode()
+    assert flaky_store.authorizations[-1] == f"Basic {expected}"
+    flaky_store.mode = "denied"
+    response = client.get(ASK)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    message = response.get_data(as_text=True)
+    assert "refused hairkg's credentials" in message
+    assert ready_status(client, 503) == 503  # the probe's last answer may be a second old
+    ready = client.get("/ready")
+    shown = message + ready.get_data(as_text=True) + (tmp_path / "access.log").read_text()
+    assert "pa55" not in shown and expected not in shown
+
+
+def test_a_failing_store_is_503_with_retry_after(flaky_app: Flask, flaky_store: FlakyStore) -> None:
+    client = flaky_app.test_client()
+    assert ready_status(client, 200) == 200
+    flaky_store.mode = "error"
+    response = client.get(ASK)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "HTTP 500" in response.get_data(as_text=True)
+
+
+def test_a_query_the_store_refuses_is_400_with_its_message(
+    flaky_app: Flask, flaky_store: FlakyStore
+) -> None:
+    client = flaky_app.test_client()
+    assert ready_status(client, 200) == 200
+    flaky_store.mode = "refuse"
+    response = client.get(ASK)
+    assert response.status_code == 400
+    assert response.get_data(as_text=True) == (
+        "the triple store refused the query: Virtuoso 37000 Error SP030: some dialect problem\n"
+    )
+
+
+def test_a_store_that_goes_down_and_comes_back(flaky_app: Flask, flaky_store: FlakyStore) -> None:
+    client = flaky_app.test_client()
+    assert ready_status(client, 200) == 200
+    flaky_store.stop()
+    try:
+        down = client.get(ASK)
+        assert down.status_code == 503
+        assert down.headers["Retry-After"] == "5"
+        assert "not reachable (connection refused)" in down.get_data(as_text=True)
+        deadline = time.monotonic() + 30
+        ready = client.get("/ready")
+        while ready.status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            ready = client.get("/ready")
+        assert ready.status_code == 503
+        assert json.loads(ready.get_data())["status"] == "store unavailable"
+        metrics = client.get("/metrics").get_data(as_text=True)
+        assert "hairkg_store_up 0.0" in metrics.splitlines()
+    finally:
+        flaky_store.start()
+    deadline = time.monotonic() + 30
+    ready = client.get("/ready")
+    while ready.status_code != 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        ready = client.get("/ready")
+    assert ready.status_code == 200
+    assert client.get(ASK).status_code == 200
+    assert "hairkg_store_up 1.0" in client.get("/metrics").get_data(as_text=True).splitlines()
+
+
+def test_a_hanging_store_hits_the_time_limit_and_the_request_is_abandoned(
+    flaky_app: Flask, flaky_store: FlakyStore, flaky_service: Service
+) -> None:
+    client = flaky_app.test_client()
+    assert ready_status(client, 200) == 200
+    flaky_store.mode = "hang"
+    timeouts = flaky_service.pool.timeouts
+    response = client.get(ASK)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert "limit" in response.get_data(as_text=True)
+    assert flaky_service.pool.timeouts == timeouts + 1
+    # the worker that waited was stopped, and with it the connection to the store
+    assert flaky_store.abandoned.wait(30)
+    flaky_store.mode = "ok"
+    assert ready_status(client, 200) == 200  # its successor has started
+
+
+@pytest.mark.slow
+def test_live_server_over_oxigraph_server(store: OxigraphServer) -> None:
+    with start_server(
+        "--no-validate",
+        "--workers",
+        "1",
+        "--store",
+        "sparql",
+        "--store-query-url",
+        store.query_url,
+        env={"HAIRKG_ACCESS_LOG": "off"},
+    ) as live:
+        with urllib.request.urlopen(live.url + "/ready", timeout=60) as ready:
+            assert ready.status == 200
+        request = urllib.request.Request(
+            live.endpoint + "?query=" + quote("SELECT * WHERE { ?s a ?c } LIMIT 2"),
+            headers={"Accept": "text/csv"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            assert answer.headers["Content-Type"].startswith("text/csv")
+            assert len(answer.read().decode().splitlines()) == 3
