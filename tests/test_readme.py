@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset
 
-from hairkg.graph.stats import compute_stats
+from hairkg.service import Service
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 HKG = "https://w3id.org/hairkg/ontology/"
@@ -29,8 +29,8 @@ def _graph_rows() -> dict[str, tuple[bool, int]]:
     return rows
 
 
-def test_named_graph_table_matches_the_counts(dataset: Dataset) -> None:
-    stats = compute_stats(dataset)
+def test_named_graph_table_matches_the_counts(service: Service) -> None:
+    stats = service.stats
     rows = _graph_rows()
     assert set(rows) == {"ontology", "imports", "data", "mappings", "inferred"}
     for name, (approximate, number) in rows.items():
