@@ -29,7 +29,6 @@ __all__ = [
     "QueryRequest",
     "QueryResponse",
     "RdflibEngine",
-    "open_store",
 ]
 
 
@@ -187,15 +186,6 @@ def _most_rows(fmt: str, body: bytes) -> int | None:
     return None  # a format this function cannot count: the Python writer applies the cap
 
 
-def open_store(nquads: Path) -> Any:
-    """A ``pyoxigraph.Store`` in memory holding the N-Quads file ``nquads`` (bulk-loaded)."""
-    import pyoxigraph as ox
-
-    store = ox.Store()
-    store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-    return store
-
-
 class OxigraphEngine:
     """Executes with Oxigraph in memory: the default, fastest backend.
 
@@ -207,11 +197,12 @@ class OxigraphEngine:
 
     native_budget = 32 * 1024 * 1024
 
-    def __init__(self, source: Path) -> None:
+    def __init__(self, nquads: Path) -> None:
         import pyoxigraph as ox
 
         self._ox = ox
-        self.store = open_store(source)
+        self.store = ox.Store()
+        self.store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
 
     def _native_solutions(self, request: QueryRequest, result: Any) -> QueryResponse | None:
         """Serialise ``result`` natively; None when it must be redone with the row cap."""
@@ -284,7 +275,7 @@ class OxigraphEngine:
         prefixes = PREFIXES
         return _graph_response(
             request,
-            iter(result),
+            iter(result),  # type: ignore[arg-type]
             lambda triples, fmt: self._serialize_triples(triples, fmt, prefixes),
         )
 
@@ -306,14 +297,14 @@ class OxigraphEngine:
 class RdflibEngine:
     """Executes with rdflib's own SPARQL engine over its memory store (``--store memory``)."""
 
-    def __init__(self, source: Path) -> None:
+    def __init__(self, nquads: Path) -> None:
         from rdflib import Dataset
         from rdflib.plugins import sparql
 
         # rdflib would otherwise fetch FROM / FROM NAMED IRIs from the web.
         sparql.SPARQL_LOAD_GRAPHS = False
         self.dataset = Dataset(default_union=True)
-        self.dataset.parse(str(source), format="nquads")
+        self.dataset.parse(str(nquads), format="nquads")
 
     def _restricted(self, request: QueryRequest) -> Any:
         """A dataset holding only the protocol's default and named graphs."""
