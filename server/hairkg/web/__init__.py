@@ -34,13 +34,14 @@ def create_app(
     app.extensions["hairkg_result_cache"] = ResultCache(cache_bytes) if cache_bytes > 0 else None
     install_http_policies(app)
 
-    from hairkg.web import downloads, evidence, pages, resources, sparql
+    from hairkg.web import downloads, evidence, evidence_detail, pages, resources, sparql
 
     app.register_blueprint(sparql.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(resources.blueprint)  # /resource, /ontology/<term>: linked data
     app.register_blueprint(downloads.blueprint)  # /download, /graph, /ontology
     app.register_blueprint(evidence.blueprint)  # /therapies, /studies
+    app.register_blueprint(evidence_detail.blueprint)  # /studies/<id>, /comparisons, map
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

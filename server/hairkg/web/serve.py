@@ -57,8 +57,9 @@ def serve(settings: Settings, data: Sequence[Path] = ()) -> None:
     )
     print(f"  query UI:        {base}/")
     print(f"  SPARQL endpoint: {base}/sparql")
-    print(f"listening on {base}", flush=True)
+    # before "listening": a client that reads it may send SIGTERM at once
     signal.signal(signal.SIGTERM, _stop)
+    print(f"listening on {base}", flush=True)
     try:
         server.run()
     except KeyboardInterrupt:
