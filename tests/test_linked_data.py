@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
+from markupsafe import escape
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDFS, SKOS
@@ -326,11 +327,20 @@ class _Links(HTMLParser):
                 self.links.append(value)
 
 
-PAGES = ("/therapies", "/studies", "/download", "/resource/", "/ontology/", "/graph/")
+PAGES = (
+    "/therapies",
+    "/studies",
+    "/comparisons",
+    "/evidence-map",
+    "/download",
+    "/resource/",
+    "/ontology/",
+    "/graph/",
+)
 
 
 def test_crawl_every_internal_link_of_the_generated_pages(client: FlaskClient) -> None:
-    todo = ["/therapies", "/studies", "/download"]
+    todo = ["/therapies", "/studies", "/download", "/comparisons", "/evidence-map"]
     seen: set[str] = set()
     alternates = 0
     while todo:
@@ -430,3 +440,113 @@ def test_evidence_pages_have_the_notice_and_numbers_from_the_graph(client: Flask
     assert re.search(r'<a href="/resource/therapy-regenera-activa">Regenera Activa</a>', html)
     studies = client.get("/studies").get_data(as_text=True)
     assert "Tak et al. 2020" in studies and ">38<" in studies
+
+
+def test_study_page_shows_design_arms_and_findings(client: FlaskClient, dataset: Dataset) -> None:
+    html = client.get("/studies/study-tak-2020").get_data(as_text=True)
+    assert "No medical advice" in html
+    study = URIRef(HKR + "study-tak-2020")
+    enrolled = next(dataset.objects(study, URIRef(HKG + "enrolledCount")))
+    assert f"<td>{enrolled}</td>" in html
+    for finding in dataset.objects(study, URIRef(HKG + "hasFinding")):
+        label = next(dataset.objects(finding, RDFS.label))
+        assert str(label) in html
+    for arm in dataset.objects(study, URIRef(HKG + "hasArm")):
+        assert str(next(dataset.objects(arm, RDFS.label))) in html
+    assert client.get("/studies/study-nothing").status_code == 404
+    assert client.get("/studies/therapy-regenera-activa").status_code == 404
+
+
+def test_findings_show_numbers_with_units(client: FlaskClient, dataset: Dataset) -> None:
+    change = URIRef(HKG + "absoluteChange")
+    with_change = [
+        (study, finding)
+        for study, _, finding in dataset.triples((None, URIRef(HKG + "hasFinding"), None))
+        if (finding, change, None) in dataset
+    ]
+    if not with_change:
+        pytest.skip("no finding in the graph has an absolute change")
+    study, finding = with_change[0]
+    quantity = next(dataset.objects(finding, change))
+    unit = next(dataset.objects(quantity, URIRef(PREFIXES["qudt"] + "hasUnit")))
+    unit_label = str(next(dataset.objects(unit, RDFS.label)))
+    html = client.get("/studies/" + str(study).rsplit("/", 1)[-1]).get_data(as_text=True)
+    assert unit_label in html
+
+
+def test_comparisons_put_the_claim_beside_the_paper(client: FlaskClient, dataset: Dataset) -> None:
+    html = client.get("/comparisons").get_data(as_text=True)
+    compared = set(dataset.subjects(URIRef(HKG + "comparedWith"), None))
+    assert compared
+    for claim in compared:
+        assert f'href="/resource/{str(claim).rsplit("/", 1)[-1]}"' in html
+    says = URIRef(HKG + "primarySourceSays")
+    for claim in compared:
+        for paper_claim in dataset.objects(claim, says):
+            statement = next(dataset.objects(paper_claim, URIRef(HKG + "statement")))
+            assert escape(str(statement)) in html
+
+
+def test_evidence_map_is_svg_beside_a_table(client: FlaskClient) -> None:
+    html = client.get("/evidence-map").get_data(as_text=True)
+    assert "<svg" in html
+    assert "<script" not in html
+    assert 'id="evidence-map-table"' in html
+    assert "Regenera Activa" in html
+
+
+def test_landing_page_embeds_a_schema_org_dataset(client: FlaskClient) -> None:
+    import json
+
+    html = client.get("/").get_data(as_text=True)
+    start = html.index('<script type="application/ld+json" id="dataset-description">')
+    body = html[html.index(">", start) + 1 : html.index("</script>", start)]
+    data = json.loads(body)
+    assert data["@type"] == "Dataset"
+    assert data["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    assert data["citation"].startswith("hairkg contributors (2026)")
+    page = client.get("/download").get_data(as_text=True)
+    urls = {urlsplit(d["contentUrl"]).path for d in data["distribution"]}
+    assert "/download/hairkg.trig" in urls and "/download/hairkg.sssom.tsv" in urls
+    for distribution in data["distribution"]:
+        assert distribution["sha256"] in page
+    # the same files are in VoID/DCAT
+    void = client.get("/.well-known/void", headers={"Accept": "text/turtle"}).get_data(as_text=True)
+    for distribution in data["distribution"]:
+        assert distribution["sha256"] in void
+
+
+def test_editor_opens_a_linked_query(client: FlaskClient) -> None:
+    import json
+
+    html = client.get("/?query=DESCRIBE%20%3Chttps://w3id.org/hairkg/resource/x%3E").get_data(
+        as_text=True
+    )
+    start = html.index('id="hairkg-ui-data">')
+    data = json.loads(html[start + len('id="hairkg-ui-data">') : html.index("</script>", start)])
+    assert data["query"] == "DESCRIBE <https://w3id.org/hairkg/resource/x>"
+
+
+def test_void_has_one_linkset_per_external_vocabulary(client: FlaskClient) -> None:
+    void = Graph().parse(
+        data=client.get("/.well-known/void", headers={"Accept": "text/turtle"}).data,
+        format="turtle",
+    )
+    ns = "http://rdfs.org/ns/void#"
+    top = [
+        ls
+        for ls in void.subjects(URIRef(PREFIXES["rdf"] + "type"), URIRef(ns + "Linkset"))
+        if (None, URIRef(ns + "subset"), ls) in void
+        and not list(void.objects(ls, URIRef(ns + "linkPredicate")))
+    ]
+    names = {str(ls).rsplit("/", 1)[-1] for ls in top}
+    assert {"MONDO", "UBERON", "CL"} <= names
+    assert "hkr" not in names and "hkg" not in names
+    # the counts add up to the links to external terms in the SSSOM file
+    sssom = client.get("/download/hairkg.sssom.tsv").get_data(as_text=True)
+    rows = [line.split("\t") for line in sssom.splitlines() if line and not line.startswith("#")]
+    external = [r for r in rows[1:] if r[3].split(":", 1)[0] in names]
+    total = sum(int(next(void.objects(ls, URIRef(ns + "triples")))) for ls in top)
+    assert total == len(external)
+    sd = client.get("/sparql", headers={"Accept": "text/turtle"}).get_data(as_text=True)
+    assert "/.well-known/void" in sd

@@ -138,7 +138,8 @@ def test_page_has_no_inline_script_and_no_external_resource(page: tuple[str, Pag
             assert str(attributes["src"]).startswith("/"), attributes
             assert not body.strip()
         else:
-            assert attributes.get("type") == "application/json", (
+            # JSON and JSON-LD (the schema.org Dataset) are data blocks: never executed
+            assert attributes.get("type") in ("application/json", "application/ld+json"), (
                 "a script without src must be a JSON data block, never executed"
             )
     for link in parser.links:

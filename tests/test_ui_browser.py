@@ -194,3 +194,92 @@ def test_competency_question_runs_in_yasgui(server: str, browser: WebDriver) -> 
         if entry["level"] == "SEVERE" or "Content Security Policy" in entry["message"]
     ]
     assert problems == [], problems
+
+
+# -- pages for people: screenshots and axe-core ------------------------------------------------
+
+AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+#: One page of each kind hairkg generates (the query editor is the landing page).
+PAGE_KINDS = {
+    "landing": "/",
+    "resource": "/resource/therapy-regenera-activa",
+    "ontology term": "/ontology/Therapy",
+    "therapies": "/therapies",
+    "studies": "/studies",
+    "study": "/studies/study-tak-2020",
+    "comparisons": "/comparisons",
+    "evidence map": "/evidence-map",
+    "downloads": "/download",
+    "graph": "/graph/data",
+    "not found": "/resource/therapy-regenera-activ",
+    "void": "/.well-known/void",
+    "ontology documentation": "/ontology",
+}
+
+
+#: Parts of a page that hairkg does not write: the YASGUI editor's own widgets (its tabs,
+#: inputs and colours are the library's; they are reported upstream, not here).
+AXE_EXCLUDE = {"landing": [["#yasgui"]]}
+
+
+def _axe_violations(driver: WebDriver, exclude: list[list[str]]) -> list[dict[str, object]]:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run scripts/setup.sh (npm ci installs axe-core)")
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    driver.set_script_timeout(WAIT)
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run({include: [['html']], exclude: arguments[0]}, {resultTypes: ['violations']})"
+        ".then(r => done(r.violations)).catch(e => done([{id: 'axe-error', impact: 'critical',"
+        " help: String(e), nodes: []}]));",
+        exclude,
+    )
+    assert isinstance(result, list)
+    return result
+
+
+@pytest.mark.parametrize("kind", sorted(PAGE_KINDS))
+def test_no_serious_accessibility_violation(server: str, browser: WebDriver, kind: str) -> None:
+    browser.get(server + PAGE_KINDS[kind])
+    _wait(browser, "document.readyState === 'complete'", f"the {kind} page to load")
+    serious = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {len(v['nodes'])} node(s)"  # type: ignore[arg-type]
+        for v in _axe_violations(browser, AXE_EXCLUDE.get(kind, []))
+        if v.get("impact") in ("serious", "critical")
+    ]
+    assert not serious, "\n".join(serious)
+
+
+def test_evidence_page_screenshot_shows_the_study(
+    server: str, browser: WebDriver, tmp_path: Path
+) -> None:
+    browser.get(server + "/studies/study-tak-2020")
+    heading = browser.find_element(By.TAG_NAME, "h1")
+    assert heading.is_displayed()
+    assert heading.text.startswith("Tak et al. 2020")
+    notice = browser.find_element(By.ID, "no-medical-advice")
+    assert notice.is_displayed() and "No medical advice" in notice.text
+    findings = browser.find_element(By.CSS_SELECTOR, "table.findings")
+    assert "hair count by phototrichogram" in findings.text
+    shot = tmp_path / "study.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_evidence_map_draws_the_chart_beside_its_table(
+    server: str, browser: WebDriver, tmp_path: Path
+) -> None:
+    browser.get(server + "/evidence-map")
+    chart = browser.find_element(By.CSS_SELECTOR, ".evidence-map svg")
+    assert chart.is_displayed()
+    assert chart.size["width"] > 300 and chart.size["height"] > 100
+    table = browser.find_element(By.ID, "evidence-map-table")
+    rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert rows
+    # every therapy of the table is a row label of the chart
+    therapies = {row.find_element(By.TAG_NAME, "th").text for row in rows}
+    for therapy in therapies:
+        assert therapy[:20] in chart.text
+    shot = tmp_path / "map.png"
+    assert chart.screenshot(str(shot))
+    assert shot.stat().st_size > 1000

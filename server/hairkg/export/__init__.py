@@ -3,7 +3,9 @@
 Reads the N-Quads dump the service writes at start (or any N-Quads file) with Oxigraph and
 writes it streaming to a file or a binary stream: the quad syntaxes (TriG, N-Quads, JSON-LD)
 keep the named graphs; the triple syntaxes (Turtle, N-Triples, RDF/XML) get the default
-graph, the union of the named graphs without repeats. Nothing here imports rdflib or Flask.
+graph, the union of the named graphs without repeats. This module imports neither rdflib
+nor Flask; ``nanopubs`` (claims as nanopublications) builds its graphs with rdflib, as the
+``nanopub`` library does.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, render_template, request
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, RDF, RDFS, VOID, XSD
 
 from hairkg.formats import ALL_FORMATS, RDF_FORMATS
 from hairkg.graph.vocab import HKG, graph_iri
@@ -42,6 +42,10 @@ def _describe_service(service: Service, endpoint: str) -> Graph:
         graph.add((node, SD.resultFormat, URIRef(fmt.sd_iri)))
     dataset = BNode("dataset")
     graph.add((node, SD.defaultDataset, dataset))
+    # the VoID description: triples per graph, dumps with checksums, linksets per vocabulary
+    void_document = URIRef(request.host_url.rstrip("/") + request.script_root + "/.well-known/void")
+    graph.add((dataset, RDFS.seeAlso, void_document))
+    graph.add((node, RDFS.seeAlso, void_document))
     graph.add((dataset, RDF.type, SD.Dataset))
     default = BNode("defaultGraph")
     graph.add((dataset, SD.defaultGraph, default))
@@ -195,7 +199,66 @@ def void_response() -> Response:
         graph.add((partition, VOID["class"], HKG[cls.split(":", 1)[1]]))
         graph.add((partition, VOID.entities, Literal(count, datatype=XSD.integer)))
     _add_distributions(graph)
+    _add_linksets(graph)
     return _rdf_response(graph, {"hkg": str(HKG)}, "VoID description of hairkg")
+
+
+def _sssom_prefixes() -> dict[str, str]:
+    """The ``curie_map`` of the shipped SSSOM file (its YAML header)."""
+    import yaml
+
+    from hairkg.paths import bundled_dir
+
+    path = bundled_dir("data") / "mappings" / "hairkg.sssom.tsv"
+    header = [
+        line[1:] for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")
+    ]
+    metadata = yaml.safe_load("\n".join(header)) or {}
+    return {str(k): str(v) for k, v in (metadata.get("curie_map") or {}).items()}
+
+
+def _add_linksets(graph: Graph) -> None:
+    """One ``void:Linkset`` per external vocabulary of the mappings graph, with its links
+    counted, and per mapping predicate a linkset inside it."""
+    from hairkg.namespaces import prefix_converter
+    from hairkg.web.describe import select
+
+    prefixes = _sssom_prefixes()
+    converter = prefix_converter(prefixes)
+    counts: dict[str, dict[str, int]] = {}
+    rows = select(
+        f"SELECT ?p ?o WHERE {{ GRAPH <{GRAPH_BASE}mappings> {{ ?s ?p ?o }} FILTER(isIRI(?o)) }}"
+    )
+    for row in rows:
+        curie = converter.compress(str(row["o"]))
+        if curie is None:
+            continue
+        prefix = curie.split(":", 1)[0]
+        if prefixes.get(prefix, "").startswith(BASE_IRI):
+            continue  # hairkg's own terms are not an external vocabulary
+        per_predicate = counts.setdefault(prefix, {})
+        per_predicate[str(row["p"])] = per_predicate.get(str(row["p"]), 0) + 1
+    for prefix, per_predicate in sorted(counts.items()):
+        linkset = URIRef(f"{DATASET_IRI}/linkset/{prefix}")
+        target = URIRef(f"{DATASET_IRI}/vocabulary/{prefix}")
+        graph.add((DATASET_IRI, VOID.subset, linkset))
+        graph.add((linkset, RDF.type, VOID.Linkset))
+        graph.add((linkset, VOID.subjectsTarget, DATASET_IRI))
+        graph.add((linkset, VOID.objectsTarget, target))
+        graph.add((target, RDF.type, VOID.Dataset))
+        graph.add((target, VOID.uriSpace, Literal(prefixes[prefix])))
+        graph.add((target, DCTERMS.title, Literal(prefix)))
+        graph.add(
+            (linkset, VOID.triples, Literal(sum(per_predicate.values()), datatype=XSD.integer))
+        )
+        for predicate, count in sorted(per_predicate.items()):
+            part = URIRef(f"{linkset}/{predicate.rsplit('#', 1)[-1].rsplit('/', 1)[-1]}")
+            graph.add((linkset, VOID.subset, part))
+            graph.add((part, RDF.type, VOID.Linkset))
+            graph.add((part, VOID.linkPredicate, URIRef(predicate)))
+            graph.add((part, VOID.subjectsTarget, DATASET_IRI))
+            graph.add((part, VOID.objectsTarget, target))
+            graph.add((part, VOID.triples, Literal(count, datatype=XSD.integer)))
 
 
 def _add_distributions(graph: Graph) -> None:

@@ -8,6 +8,7 @@ ETag, so a client revalidates per release.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 from flask import Blueprint, Response, redirect, render_template, request, send_file
 
 from hairkg.export import DumpFile, dump_file_name, write_dump, write_dumps
+from hairkg.export.nanopubs import ClaimNanopub
 from hairkg.formats import RDF_FORMATS, RdfFormat
 from hairkg.namespaces import GRAPH_BASE, GRAPHS, ONTOLOGY_IRI
 from hairkg.paths import bundled_dir
@@ -62,6 +64,7 @@ class Exports:
         self._dumps: list[DumpFile] | None = None
         self._graphs: dict[tuple[str, str], DumpFile] = {}
         self._extras: list[Extra] | None = None
+        self._nanopubs: list[ClaimNanopub] | None = None
 
     @property
     def directory(self) -> Path:
@@ -91,6 +94,20 @@ class Exports:
                     size, statements, sha = write_dump(self.service.dump_path, fmt, out, name)
                 self._graphs[key] = DumpFile(target, fmt, size, statements, sha)
             return self._graphs[key]
+
+    def nanopubs(self) -> list[ClaimNanopub]:
+        """Every claim as a nanopublication (built once, on first use)."""
+        with self._lock:
+            if self._nanopubs is None:
+                from hairkg.export.nanopubs import build_nanopubs
+
+                assert self.service.dump_path is not None
+                self._nanopubs = build_nanopubs(self.service.dump_path)
+            return self._nanopubs
+
+    def nanopub_for_claim(self, claim: str) -> ClaimNanopub | None:
+        """The nanopublication of ``claim`` (an IRI), if it is a claim."""
+        return next((n for n in self.nanopubs() if n.claim == claim), None)
 
     def extras(self) -> list[Extra]:
         """Shipped files offered as they are: the SSSOM mapping set."""
@@ -162,6 +179,45 @@ def download_page() -> Response:
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+_TRIG = "application/trig; charset=utf-8"
+
+
+@blueprint.get("/np/")
+def nanopub_bundle() -> Response:
+    """Every claim's nanopublication in one TriG document."""
+    nanopubs = exports().nanopubs()
+    body = b"\n".join(n.trig for n in nanopubs)
+    response = Response(body, content_type=_TRIG)
+    response.headers["Content-Disposition"] = 'inline; filename="hairkg-nanopubs.trig"'
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.headers["Cache-Control"] = f"public, max-age={current_settings().cache_max_age}"
+    return conditional(response)
+
+
+@blueprint.get("/np/<artefact>")
+def nanopub(artefact: str) -> Response:
+    """One nanopublication, by its trusty artefact (the last segment of its URI)."""
+    found = next((n for n in exports().nanopubs() if n.artefact == artefact), None)
+    if found is None:
+        return text_response(
+            404, f"404 Not Found: no nanopublication {artefact!r}; /np/ lists all of them"
+        )
+    response = Response(found.trig, content_type=_TRIG)
+    response.headers["Link"] = (
+        f'<{found.uri}>; rel="canonical", <{local_claim_path(found.claim)}>; rel="describes"'
+    )
+    response.set_etag(found.artefact)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return conditional(response)
+
+
+def local_claim_path(claim: str) -> str:
+    """This server's path of a claim IRI."""
+    from hairkg.web.links import local_path
+
+    return local_path(claim) or claim
 
 
 @blueprint.get("/dump")
@@ -243,6 +299,13 @@ def graph(name: str) -> Response:
     return _serve_graph(name, iri, None)
 
 
+_PYLODE_CONTRAST = (
+    "#pylode, #pylode #p, #pylode #y { color: #333; } "
+    ".sup-c, .sup-con { color: #8a4b00; } .sup-fp { color: #00507a; } "
+    ".sup-dp { color: #1e6b2e; } .sup-ni { color: #6b3410; }"
+)
+
+
 def _ontology_docs() -> str:
     base = current_settings().base_iri
     key = f"ontology-docs {base} {request.script_root}"
@@ -256,6 +319,10 @@ def _ontology_docs() -> str:
     html: str = OntPub(str(source.path)).make_html()
     # minted IRIs link to this server, so the documentation works offline and behind a proxy
     html = html.replace(f'href="{base}', f'href="{request.script_root}/')
+    # pyLODE's page names no language and colours a few marks below WCAG AA contrast
+    # (axe-core, tests/test_ui_browser.py): say it is English, darken those marks
+    html = html.replace("<html>", '<html lang="en">', 1)
+    html = html.replace("</head>", f"<style>{_PYLODE_CONTRAST}</style></head>", 1)
     derived[key] = html
     return html
 
@@ -286,3 +353,66 @@ def ontology_release(version: str) -> Response:
         return not_found(iri, _wants_html())
     response = _serve_graph("ontology", ONTOLOGY_IRI, _ontology_docs() if _wants_html() else None)
     return response
+
+
+#: How the README asks to cite hairkg (README.md, "Linking and citing").
+CITATION = (
+    "hairkg contributors (2026). hairkg: a curated knowledge graph of regenerative hair-loss "
+    "therapies, version {version}. https://w3id.org/hairkg/"
+)
+
+
+def dataset_jsonld() -> str:
+    """A schema.org ``Dataset`` for the landing page: name, licence, version, dumps, citation.
+
+    The same facts are in the VoID/DCAT description (``/.well-known/void``).
+    """
+    import json
+
+    from hairkg import __version__
+
+    root = request.host_url.rstrip("/") + request.script_root
+    settings = current_settings()
+    distributions: list[dict[str, object]] = [
+        {
+            "@type": "DataDownload",
+            "name": dump.path.name,
+            "encodingFormat": dump.format.media_type,
+            "contentUrl": f"{root}/download/{dump.path.name}",
+            "contentSize": f"{dump.size} B",
+            "sha256": dump.sha256,
+        }
+        for dump in exports().dumps()
+    ]
+    distributions += [
+        {
+            "@type": "DataDownload",
+            "name": extra.name,
+            "encodingFormat": extra.media_type,
+            "contentUrl": f"{root}/download/{extra.name}",
+            "contentSize": f"{extra.size} B",
+            "sha256": extra.sha256,
+        }
+        for extra in exports().extras()
+    ]
+    data = {
+        "@context": "https://schema.org/",
+        "@type": "Dataset",
+        "@id": settings.base_iri + "dataset",
+        "name": "hairkg",
+        "description": (
+            "A curated knowledge graph of regenerative (stem-cell based) hair-loss therapies, "
+            "the studies behind them, their limitations and the claims made about them, each "
+            "with its source. It describes evidence and gives no medical advice."
+        ),
+        "url": root + "/",
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+        "version": __version__,
+        "creator": {"@type": "Organization", "name": "hairkg contributors"},
+        "citation": CITATION.format(version=__version__),
+        "keywords": ["alopecia", "stem cells", "hair loss", "evidence", "knowledge graph"],
+        "distribution": distributions,
+        "includedInDataCatalog": {"@type": "DataCatalog", "name": "hairkg"},
+    }
+    # "</" cannot end the data block early: JSON allows "<\/" for "</"
+    return json.dumps(data, indent=2, ensure_ascii=False).replace("</", "<\\/")

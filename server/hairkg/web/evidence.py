@@ -17,14 +17,14 @@ from hairkg.web.describe import DescriptionUnavailableError, select
 from hairkg.web.http import maybe_gzip, text_response
 from hairkg.web.links import local_path
 
-__all__ = ["blueprint"]
+__all__ = ["PROLOGUE", "blueprint", "page_response", "split_values", "text_of", "unavailable"]
 
 blueprint = Blueprint("evidence", __name__)
 
-_PROLOGUE = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + "\n"
+PROLOGUE = "\n".join(f"PREFIX {p}: <{ns}>" for p, ns in PREFIXES.items()) + "\n"
 
 _THERAPIES = (
-    _PROLOGUE
+    PROLOGUE
     + """
 SELECT ?therapy ?label ?verdictLabel
        (GROUP_CONCAT(DISTINCT ?sourceLabel; separator=" | ") AS ?cellSources)
@@ -52,7 +52,7 @@ ORDER BY DESC(?studies) ?label
 )
 
 _PARTICIPANTS = (
-    _PROLOGUE
+    PROLOGUE
     + """
 SELECT ?therapy (SUM(?n) AS ?participants) (COUNT(?n) AS ?studiesWithN) WHERE {
   { SELECT DISTINCT ?therapy ?study ?n WHERE { ?study hkg:intervention ?therapy ; hkg:enrolledCount ?n } }
@@ -61,7 +61,7 @@ SELECT ?therapy (SUM(?n) AS ?participants) (COUNT(?n) AS ?studiesWithN) WHERE {
 )
 
 _STUDIES = (
-    _PROLOGUE
+    PROLOGUE
     + """
 SELECT ?study ?label ?n
        (GROUP_CONCAT(DISTINCT ?designLabel; separator=" | ") AS ?designs)
@@ -82,16 +82,19 @@ ORDER BY ?label
 )
 
 
-def _text(row: dict[str, Any], name: str) -> str:
+def text_of(row: dict[str, Any], name: str) -> str:
+    """The text of a variable of a result row ("" when unbound)."""
     value = row.get(name)
     return "" if value is None else str(value)
 
 
-def _split(row: dict[str, Any], name: str) -> list[str]:
-    return sorted(v for v in _text(row, name).split(" | ") if v)
+def split_values(row: dict[str, Any], name: str) -> list[str]:
+    """The sorted values of a GROUP_CONCAT (separator " | ")."""
+    return sorted(v for v in text_of(row, name).split(" | ") if v)
 
 
-def _page(template: str, **context: Any) -> Response:
+def page_response(template: str, **context: Any) -> Response:
+    """An evidence page rendered from ``template`` (always fresh: revalidated each time)."""
     html = render_template(template, data_version=current_service().data_version, **context)
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-cache"
@@ -99,7 +102,8 @@ def _page(template: str, **context: Any) -> Response:
     return maybe_gzip(response, current_settings().gzip_min_bytes)
 
 
-def _unavailable(error: DescriptionUnavailableError) -> Response:
+def unavailable(error: DescriptionUnavailableError) -> Response:
+    """503 when the query workers could not answer."""
     response = text_response(503, f"503: the page could not be built: {error.message}")
     response.headers["Retry-After"] = "5"
     return response
@@ -112,7 +116,7 @@ def therapies() -> Response:
         rows = select(_THERAPIES)
         participants = {str(r["therapy"]): r for r in select(_PARTICIPANTS)}
     except DescriptionUnavailableError as error:
-        return _unavailable(error)
+        return unavailable(error)
     therapies = []
     for row in rows:
         iri = str(row["therapy"])
@@ -121,19 +125,19 @@ def therapies() -> Response:
             {
                 "iri": iri,
                 "href": local_path(iri),
-                "label": _text(row, "label"),
-                "cell_sources": _split(row, "cellSources"),
-                "routes": _split(row, "routes"),
-                "designs": _split(row, "designs"),
+                "label": text_of(row, "label"),
+                "cell_sources": split_values(row, "cellSources"),
+                "routes": split_values(row, "routes"),
+                "designs": split_values(row, "designs"),
                 "studies": int(str(row.get("studies", 0))),
                 "randomised": int(str(row.get("randomisedStudies", 0))),
-                "participants": _text(counted, "participants"),
-                "studies_with_n": _text(counted, "studiesWithN"),
-                "verdict": _text(row, "verdictLabel"),
+                "participants": text_of(counted, "participants"),
+                "studies_with_n": text_of(counted, "studiesWithN"),
+                "verdict": text_of(row, "verdictLabel"),
                 "limitations": int(str(row.get("limitations", 0))),
             }
         )
-    return _page("therapies.html", therapies=therapies)
+    return page_response("therapies.html", therapies=therapies)
 
 
 @blueprint.get("/studies")
@@ -142,18 +146,18 @@ def studies() -> Response:
     try:
         rows = select(_STUDIES)
     except DescriptionUnavailableError as error:
-        return _unavailable(error)
+        return unavailable(error)
     found = [
         {
             "iri": str(row["study"]),
             "href": local_path(str(row["study"])),
-            "label": _text(row, "label"),
-            "n": _text(row, "n"),
-            "designs": _split(row, "designs"),
-            "therapies": _split(row, "therapies"),
-            "conditions": _split(row, "conditions"),
+            "label": text_of(row, "label"),
+            "n": text_of(row, "n"),
+            "designs": split_values(row, "designs"),
+            "therapies": split_values(row, "therapies"),
+            "conditions": split_values(row, "conditions"),
             "findings": int(str(row.get("findings", 0))),
         }
         for row in rows
     ]
-    return _page("studies.html", studies=found, base=request.script_root)
+    return page_response("studies.html", studies=found, base=request.script_root)

@@ -20,6 +20,7 @@ from hairkg.namespaces import PREFIXES
 from hairkg.sparql.questions import competency_questions
 from hairkg.web import current_settings
 from hairkg.web.description import void_response
+from hairkg.web.downloads import dataset_jsonld
 from hairkg.web.http import accepts_gzip, conditional, maybe_gzip
 
 __all__ = ["YASGUI_FILES", "blueprint"]
@@ -53,12 +54,15 @@ def index() -> Response:
         "endpoint": url_for("sparql.sparql"),
         "prefixes": prefixes,
         "examples": examples,
+        # a query to open in its own tab: the "open in the query editor" links of the pages
+        "query": request.args.get("query", "")[:20_000],
     }
     html = render_template(
         "index.html",
         ui_data=ui_data,
         examples=examples,
         triples=service.stats.union_triples if service is not None else None,
+        dataset_jsonld=dataset_jsonld() if service is not None else None,
     )
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-cache"

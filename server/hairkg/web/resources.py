@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 from werkzeug.datastructures import MIMEAccept
@@ -384,6 +384,24 @@ def _html_page(description: Description, formats: tuple[RdfFormat, ...], title_k
         key=lambda pair: pair[0].text.lower(),
     )
     checked, results = _conformance(iri)
+    study_page = None
+    if any(
+        p == _RDF_TYPE and str(o) == PREFIXES["hkg"] + "Study"
+        for s, p, o, _ in description.statements
+        if s == description.iri
+    ):
+        study_page = url_for("evidence_detail.study", local=iri.rsplit("/", 1)[-1])
+    nanopub_page = None
+    if any(
+        p == _RDF_TYPE and str(o) == PREFIXES["hkg"] + "Claim"
+        for s, p, o, _ in description.statements
+        if s == description.iri
+    ):
+        from hairkg.web.downloads import exports
+
+        found = exports().nanopub_for_claim(iri)
+        if found is not None:
+            nanopub_page = (f"{request.script_root}/np/{found.artefact}", found.uri)
     page = description.page
     path = request.path
     return render_template(
@@ -407,6 +425,9 @@ def _html_page(description: Description, formats: tuple[RdfFormat, ...], title_k
         results=results,
         formats=[(f.name, f.media_type, f"{path}?_format={f.name}") for f in formats],
         sparql_link=_sparql_link(iri),
+        study_page=study_page,
+        nanopub_page=nanopub_page,
+        data_version=current_service().data_version,
     )
 
 
@@ -440,6 +461,19 @@ def _serve_description(
     if not description.exists:
         return not_found(iri, chosen == HTML)
     extra = []
+    if any(
+        p == _RDF_TYPE and str(o) == PREFIXES["hkg"] + "Claim"
+        for s, p, o, _ in description.statements
+        if s == description.iri
+    ):
+        from hairkg.web.downloads import exports
+
+        found = exports().nanopub_for_claim(iri)
+        if found is not None:
+            extra.append(
+                f'<{request.script_root}/np/{found.artefact}>; rel="alternate"; '
+                'type="application/trig"; title="nanopublication"'
+            )
     if page < description.pages:
         extra.append(f'<{request.path}?page={page + 1}>; rel="next"')
     if page > 1:

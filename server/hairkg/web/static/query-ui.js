@@ -140,6 +140,20 @@
       var tab = instance.getTab(tabId);
       markActiveExample(tab ? tab.getName() : "");
     });
+    if (data.query) {
+      // a link from a page ("open in the query editor"): its query in a tab of its own
+      var linked = yasgui.tabNameTaken("linked");
+      if (linked) {
+        yasgui.selectTabId(linked.getId());
+        linked.setQuery(data.query);
+      } else {
+        yasgui.addTab(true, {
+          name: "linked",
+          yasqe: { value: prefixHeader(prefixes) + "\n\n" + data.query },
+          requestConfig: { endpoint: endpoint },
+        });
+      }
+    }
     var current = yasgui.getTab();
     markActiveExample(current ? current.getName() : "");
     document.documentElement.setAttribute("data-query-ui", "ready");
