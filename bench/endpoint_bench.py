@@ -57,11 +57,21 @@ sys.path.insert(0, str(BENCH))
 
 import synthetic_data  # noqa: E402  (a sibling module, not a package)
 
-SERVERS = ("hairkg", "hairkg-nocache", "hairkg-base-nocache", "bare", "oxigraph", "rdflib", "floor")
+SERVERS = (
+    "hairkg",
+    "hairkg-nocache",
+    "hairkg-nocache-keep",
+    "hairkg-base-nocache",
+    "bare",
+    "oxigraph",
+    "rdflib",
+    "floor",
+)
 TITLES = {
     "hairkg": "hairkg",
     "hairkg-nocache": "hairkg, result cache off",
     "hairkg-base-nocache": "hairkg before (--baseline), result cache off",
+    "hairkg-nocache-keep": "hairkg, result cache off, workers never recycled",
     "bare": "bare Flask+pyoxigraph",
     "oxigraph": "Oxigraph server",
     "rdflib": "rdflib-endpoint",
@@ -737,6 +747,10 @@ def bench_size(
                 env["HAIRKG_CACHE_DIR"] = str(args.baseline_cache)
             server = start_process(name, hairkg_command, env=env)
             report.startup[name] = f"{server.startup_seconds:.1f} s (tree {args.baseline})"
+        elif name == "hairkg-nocache-keep":
+            env = {**nocache_env, "HAIRKG_WORKER_RECYCLE_MB": "0"}
+            server = start_process(name, hairkg_command, env=env)
+            report.startup[name] = f"{server.startup_seconds:.1f} s, inference cache warm"
         elif name == "hairkg-nocache":
             server = start_process(name, hairkg_command, env=nocache_env)
             report.startup[name] = f"{server.startup_seconds:.1f} s, inference cache warm"

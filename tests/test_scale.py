@@ -18,7 +18,7 @@ from hairkg.graph.rdf_io import DEFAULT_MAX_FILE_BYTES
 from hairkg.service import Service, prepare_service
 from hairkg.settings import Settings
 from hairkg.sparql.engines import ENGINES, QueryRequest
-from hairkg.sparql.pool import pid_of_workers
+from hairkg.sparql.pool import WorkerPool, pid_of_workers
 from live_server import start_server
 
 EMBEDDED_ENGINES = ("memory", "oxigraph")
@@ -157,3 +157,22 @@ def _cell(term: dict[str, str] | None) -> str:
         return "_:"
     cell = re.sub(r"(\d)\.0\b", r"\1", term["value"])  # 6.0 (rdflib) vs 6 (Oxigraph)
     return "; ".join(sorted(cell.split("; ")))  # GROUP_CONCAT order
+
+
+@pytest.mark.slow
+def test_workers_are_kept_when_recycling_is_off(big_service: Service) -> None:
+    settings = Settings(workers=1, worker_recycle_mb=0).pool
+    pool = WorkerPool(big_service.pool.nquads, settings)
+    try:
+        before = pid_of_workers(pool)
+        touch_everything = QueryRequest(
+            "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", solutions_format="json"
+        )
+        for _ in range(2):
+            assert pool.execute(touch_everything).status == 200
+        assert pool.recycled == 0
+        assert pid_of_workers(pool) == before
+        # the price: the worker now holds much of the data as its own pages
+        assert _private_mb(before[0]) > 64
+    finally:
+        pool.close()

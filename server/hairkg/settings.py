@@ -57,6 +57,9 @@ class Settings:
     #: A header set by a trusted reverse proxy that names the client (its last value is
     #: used, e.g. X-Forwarded-For); empty: the client is the TCP peer address.
     client_address_header: str = ""
+    #: Unshared memory (MiB) after which a query worker is replaced by a fresh fork of the
+    #: store host; 0 never. Low keeps one copy of the data; high makes big scans faster.
+    worker_recycle_mb: int = 64
     row_limit: int = 10_000  # result rows (or triples) returned at most; truncation is reported
     max_query_depth: int = 64  # nesting of { ( [ refused beyond this (400)
     max_query_tokens: int = 2_000  # terms, keywords and brackets outside VALUES and IN lists
@@ -134,6 +137,7 @@ class Settings:
             timeout=self.query_timeout,
             memory_limit_mb=self.query_memory_mb,
             queue_timeout=self.queue_timeout,
+            recycle_mb=self.worker_recycle_mb,
         )
 
 

@@ -50,6 +50,10 @@ class PoolSettings:
     timeout: float  # seconds a query may run
     memory_limit_mb: int  # address-space growth allowed per worker, on top of its data
     queue_timeout: float  # seconds a request may wait for a free worker
+    #: a worker whose unshared memory passes this after a query is replaced by a fresh fork
+    #: (0: never): low keeps the workers sharing the host's copy of the data, high spares
+    #: big scans the cost of unsharing the pages they read again and again
+    recycle_mb: int = 64
 
 
 # The wire format between the web process and a worker: ``marshal`` of plain tuples (both ends
@@ -86,10 +90,10 @@ def _receive_response(conn: Connection) -> tuple[QueryResponse, bool]:
     return QueryResponse(status, content_type, body, dict(headers)), retire
 
 
-#: A worker whose own (unshared) memory grows beyond this asks to be replaced: reading the
-#: in-memory store writes reference counts next to the data, so the pages a long scan reads
-#: stop being shared with the host (copy-on-write); a fresh fork shares them all again.
-RETIRE_PRIVATE_MB = 64
+# A worker whose own (unshared) memory grows beyond PoolSettings.recycle_mb asks to be
+# replaced: reading the in-memory store writes reference counts next to the data, so the
+# pages a long scan reads stop being shared with the host (copy-on-write); a fresh fork
+# shares them all again.
 
 
 def _private_mb() -> float:
@@ -108,7 +112,7 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
-def _serve_queries(conn: Connection, engine: Any, memory_limit_mb: int) -> None:
+def _serve_queries(conn: Connection, engine: Any, memory_limit_mb: int, recycle_mb: int) -> None:
     """A worker's loop: the memory bound, then answer requests until the pipe closes."""
     if memory_limit_mb > 0:
         with open("/proc/self/statm", encoding="ascii") as statm:
@@ -133,7 +137,9 @@ def _serve_queries(conn: Connection, engine: Any, memory_limit_mb: int) -> None:
         except Exception as error:  # never let one query end the worker's loop
             response = QueryResponse.error(500, f"internal error while answering: {error}")
         # a query that ran for a while may have touched many pages; a quick one cannot have
-        retire = time.perf_counter() - started > 0.02 and _private_mb() > RETIRE_PRIVATE_MB
+        retire = (
+            recycle_mb > 0 and time.perf_counter() - started > 0.02 and _private_mb() > recycle_mb
+        )
         try:
             _send_response(conn, response, retire)
         except (OSError, ValueError):
@@ -142,7 +148,9 @@ def _serve_queries(conn: Connection, engine: Any, memory_limit_mb: int) -> None:
             return
 
 
-def _host_main(control: Connection, engine_name: str, source: str, memory_limit_mb: int) -> None:
+def _host_main(
+    control: Connection, engine_name: str, source: str, memory_limit_mb: int, recycle_mb: int
+) -> None:
     """The store host: load the dataset once, then fork one worker per ``fork`` request.
 
     For each fork it sends back the worker's pid and one end of a new socket pair (the other
@@ -190,7 +198,9 @@ def _host_main(control: Connection, engine_name: str, source: str, memory_limit_
                         control.close()
                         channel.close()
                         ours.close()
-                        _serve_queries(Connection(theirs.detach()), engine, memory_limit_mb)
+                        _serve_queries(
+                            Connection(theirs.detach()), engine, memory_limit_mb, recycle_mb
+                        )
                     except BaseException:
                         code = 1
                     finally:
@@ -212,11 +222,17 @@ def _host_main(control: Connection, engine_name: str, source: str, memory_limit_
 class _Host:
     """The main process's handle on the store host (one per pool), safe from many threads."""
 
-    def __init__(self, context: Any, engine: str, source: Path, memory_limit_mb: int) -> None:
+    def __init__(self, context: Any, source: Path, settings: PoolSettings) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
             target=_host_main,
-            args=(child, engine, str(source), memory_limit_mb),
+            args=(
+                child,
+                settings.engine,
+                str(source),
+                settings.memory_limit_mb,
+                settings.recycle_mb,
+            ),
             daemon=True,
             name="hairkg-store-host",
         )
@@ -317,7 +333,7 @@ class WorkerPool:
         self.queue_wait_seconds = 0.0
         self.queue_waits = 0
         self.recycled = 0
-        self._host = _Host(self._context, settings.engine, nquads, settings.memory_limit_mb)
+        self._host = _Host(self._context, nquads, settings)
         try:
             self._host.wait_ready(3600)  # loading a big dataset takes what it takes
             workers = [self._spawn() for _ in range(max(1, self.settings.workers))]
