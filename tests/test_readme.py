@@ -10,7 +10,8 @@ from rdflib import Dataset
 
 from hairkg.service import Service
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 HKG = "https://w3id.org/hairkg/ontology/"
 ARTICLE = "https://w3id.org/hairkg/resource/article-singh-2021"
 
@@ -59,3 +60,9 @@ def test_instance_counts_in_the_text_match(dataset: Dataset, phrase: str, patter
     found = re.search(phrase, section)
     assert found is not None, phrase
     assert int(found.group(1)) == _count(dataset, pattern)
+
+
+def test_example_query_table_lists_every_competency_question() -> None:
+    listed = set(re.findall(r"^\| `(cq\d+)` \|", README, re.MULTILINE))
+    shipped = {path.name.split("-", 1)[0] for path in (ROOT / "queries").glob("cq*.rq")}
+    assert listed == shipped
