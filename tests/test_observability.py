@@ -80,6 +80,22 @@ def test_access_log_has_one_json_line_per_request_without_the_query(
     assert "s3cret" not in text and "query=" not in text
 
 
+def test_access_log_follows_a_rotated_file(logged_app: Flask, log_path: Path) -> None:
+    log = logged_app.extensions["hairkg_access_log"]
+    log.rotation_check_seconds = 0.0  # check the path at every line (default: once a second)
+    client = logged_app.test_client()
+    client.get("/health")
+    rotated = log_path.with_name("access.log.1")
+    log_path.rename(rotated)  # what logrotate does, before it signals nobody
+    client.get("/health?after")
+    client.get("/no/such/page")
+    assert [r["path"] for r in read_log(rotated)] == ["/health"]
+    assert [r["path"] for r in read_log(log_path)] == ["/health", "/no/such/page"]
+    log_path.unlink()  # deleted outright: a new file is started
+    client.get("/health")
+    assert [r["path"] for r in read_log(log_path)] == ["/health"]
+
+
 def test_access_log_can_be_turned_off(service: Service, capsys: pytest.CaptureFixture[str]) -> None:
     client = create_app(Settings(access_log="off"), service, testing=True).test_client()
     assert client.get("/health").status_code == 200

@@ -10,6 +10,8 @@ a message a person can act on.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 __all__ = ["QueryInfo", "QueryLimits", "QueryRejectedError", "check_query"]
@@ -172,8 +174,34 @@ def describe_shape(text: str) -> str:
     return ", ".join(parts)
 
 
+#: Accepted queries up to this many characters are remembered with their verdict (the same
+#: queries come again and again, and scanning one costs more than a cached answer), at most
+#: _MEMO_ENTRIES of them: a bounded LRU of at most 16 MiB of query text.
+_MEMO_MAX_CHARS = 16 * 1024
+_MEMO_ENTRIES = 1024
+_memo: OrderedDict[tuple[str, QueryLimits], QueryInfo] = OrderedDict()
+_memo_lock = threading.Lock()
+
+
 def check_query(text: str, limits: QueryLimits) -> QueryInfo:
     """Raise :class:`QueryRejectedError` if ``text`` must not reach the engine."""
+    if len(text) > _MEMO_MAX_CHARS:
+        return _check_query(text, limits)
+    key = (text, limits)
+    with _memo_lock:
+        known = _memo.get(key)
+        if known is not None:
+            _memo.move_to_end(key)
+            return known
+    info = _check_query(text, limits)  # refusals raise and are not remembered
+    with _memo_lock:
+        _memo[key] = info
+        if len(_memo) > _MEMO_ENTRIES:
+            _memo.popitem(last=False)
+    return info
+
+
+def _check_query(text: str, limits: QueryLimits) -> QueryInfo:
     if "\\u" in text or "\\U" in text:
         text = _unescape_codepoints(text)
     if not text.strip():

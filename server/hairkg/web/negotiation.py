@@ -7,6 +7,7 @@ every media type of every format of the wanted kind, hairkg's preferred format f
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
@@ -42,6 +43,23 @@ def negotiate(
         named = format_named(kind, format_param)
         if named is not None:
             return named
+    header = accept.strip() if accept else ""
+    if len(header) > _MEMO_MAX_HEADER:  # an odd header: ranked, not remembered
+        return _negotiate_header(header, kind)
+    return _negotiate_memo(header, kind)
+
+
+#: Clients send the same few Accept headers again and again, and ranking one costs more than
+#: answering from the result cache; headers up to this length are remembered (bounded LRU).
+_MEMO_MAX_HEADER = 512
+
+
+@lru_cache(maxsize=256)
+def _negotiate_memo(header: str, kind: FormatKind) -> ResultFormat | RdfFormat | None:
+    return _negotiate_header(header, kind)
+
+
+def _offers(kind: FormatKind) -> dict[str, ResultFormat | RdfFormat]:
     formats: tuple[ResultFormat | RdfFormat, ...] = (
         SOLUTION_FORMATS if kind == "solutions" else RDF_FORMATS
     )
@@ -51,9 +69,21 @@ def negotiate(
     for fmt in formats:
         for media in fmt.media_types:
             offers.setdefault(media, fmt)
-    header = "*/*"
-    if accept and accept.strip():
-        header = _Q_WITHOUT_ZERO.sub(";q=0.", _BARE_STAR.sub(r"\1*/*", accept))
+    return offers
+
+
+_OFFERS: dict[str, dict[str, ResultFormat | RdfFormat]] = {
+    "solutions": _offers("solutions"),
+    "graph": _offers("graph"),
+}
+
+
+def _negotiate_header(header: str, kind: FormatKind) -> ResultFormat | RdfFormat | None:
+    offers = _OFFERS[kind]
+    if not header:
+        header = "*/*"
+    else:
+        header = _Q_WITHOUT_ZERO.sub(";q=0.", _BARE_STAR.sub(r"\1*/*", header))
     best = parse_accept_header(header, MIMEAccept).best_match(list(offers))
     return None if best is None else offers[best]
 

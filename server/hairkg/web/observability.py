@@ -15,6 +15,7 @@ process (tests) never share counters.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -52,6 +53,9 @@ class AccessLog:
         self.target = target.strip()
         self._lock = threading.Lock()
         self._path: Path | None = None
+        self._file: Any = None
+        self._identity: tuple[int, int] = (0, 0)
+        self._next_check = 0.0
         if self.enabled and self.target.lower() not in ("stderr", "stdout", "-"):
             self._path = Path(self.target)
             try:
@@ -71,13 +75,41 @@ class AccessLog:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         with self._lock:
             if self._path is not None:
-                # opened per line, in append mode: a rotated log file is followed at once
-                with self._path.open("a", encoding="utf-8") as log:
-                    log.write(line)
+                log = self._log_file()
+                log.write(line)
+                log.flush()  # one write per line: `tail -f` and a crash lose nothing
                 return
             stream = sys.stdout if self.target.lower() == "stdout" else sys.stderr
             stream.write(line)
             stream.flush()
+
+    #: Seconds between checks that the log file is still the one open (logrotate moves it).
+    rotation_check_seconds = 1.0
+
+    def _log_file(self) -> Any:
+        """The open log file; reopened when the path no longer names it (called locked).
+
+        Opening the file for every line cost more than answering a cached query; a kept file
+        is checked against its path at most once a second instead, as
+        ``logging.handlers.WatchedFileHandler`` does on every line.
+        """
+        assert self._path is not None
+        now = time.monotonic()
+        if self._file is not None and now < self._next_check:
+            return self._file
+        self._next_check = now + self.rotation_check_seconds
+        try:
+            current = os.stat(self._path)
+            same = self._file is not None and (current.st_dev, current.st_ino) == self._identity
+        except OSError:
+            same = False  # moved away or deleted: start a new file at the path
+        if not same:
+            if self._file is not None:
+                self._file.close()
+            self._file = self._path.open("a", encoding="utf-8")
+            opened = os.fstat(self._file.fileno())
+            self._identity = (opened.st_dev, opened.st_ino)
+        return self._file
 
 
 def note_query(query_hash: str, cache_hit: bool | None) -> None:
