@@ -714,6 +714,9 @@ def bench_size(
     hairkg_env = {
         "HAIRKG_CACHE_DIR": str(cache),
         "HAIRKG_ACCESS_LOG": str(workdir / f"hairkg-access-{label}.log"),
+        # every driver thread comes from 127.0.0.1: the per-client cap would refuse the
+        # driver's own concurrency (it protects others from one client; here there are none)
+        "HAIRKG_CLIENT_QUERY_LIMIT": "0",
     }
     nocache_env = {**hairkg_env, "HAIRKG_RESULT_CACHE_MB": "0"}
     os.environ["HAIRKG_CACHE_DIR"] = str(cache)
