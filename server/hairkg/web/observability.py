@@ -19,6 +19,7 @@ import os
 import sys
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +55,7 @@ class AccessLog:
         self._lock = threading.Lock()
         self._path: Path | None = None
         self._file: Any = None
+        self._closer: Any = None
         self._identity: tuple[int, int] = (0, 0)
         self._next_check = 0.0
         if self.enabled and self.target.lower() not in ("stderr", "stdout", "-"):
@@ -105,8 +107,11 @@ class AccessLog:
             same = False  # moved away or deleted: start a new file at the path
         if not same:
             if self._file is not None:
+                self._closer.detach()
                 self._file.close()
             self._file = self._path.open("a", encoding="utf-8")
+            # closed when this log is collected (an app dropped, the process exiting)
+            self._closer = weakref.finalize(self, self._file.close)
             opened = os.fstat(self._file.fileno())
             self._identity = (opened.st_dev, opened.st_ino)
         return self._file
