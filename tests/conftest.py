@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -13,6 +14,23 @@ from hairkg.graph.loading import load_dataset
 from hairkg.service import Service, prepare_service
 from hairkg.settings import Settings
 from hairkg.web import create_app
+
+
+class BufferedClient(FlaskClient):
+    """A test client that reads each answer whole and closes the app's body iterator.
+
+    Unbuffered (werkzeug's default), an answer served from a file keeps the file open until
+    the test closes the response, which a test reading ``.data`` never does; a WSGI server
+    closes it after sending. Buffering does what the server does, so an unclosed file in a
+    test means one the app itself leaks.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
+Flask.test_client_class = BufferedClient  # every app the tests create, fixtures or not
 
 
 @pytest.fixture(scope="session")

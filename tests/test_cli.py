@@ -132,14 +132,14 @@ def test_query_errors_are_one_line(tmp_path: Path) -> None:
 def test_a_closed_pipe_ends_quietly() -> None:
     """``hairkg stats | head -1``: no "internal error", the exit status of a SIGPIPE."""
     read_end, write_end = os.pipe()
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "hairkg", "stats"], stdout=write_end, stderr=subprocess.PIPE
-    )
-    os.close(write_end)
-    os.close(read_end)  # the reader is gone before the command writes its first line
-    assert process.stderr is not None
-    stderr = process.stderr.read().decode()
-    assert process.wait(120) == 141, stderr
+    ) as process:
+        os.close(write_end)
+        os.close(read_end)  # the reader is gone before the command writes its first line
+        assert process.stderr is not None
+        stderr = process.stderr.read().decode()
+        assert process.wait(120) == 141, stderr
     assert "error" not in stderr
 
 

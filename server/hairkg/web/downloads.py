@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -316,7 +317,10 @@ def _ontology_docs() -> str:
     from pylode import OntPub
 
     source = exports().graph("ontology", next(f for f in RDF_FORMATS if f.name == "turtle"))
-    html: str = OntPub(str(source.path)).make_html()
+    with warnings.catch_warnings():
+        # pyLODE 3.3 reads its stylesheet without closing the file (a ResourceWarning)
+        warnings.simplefilter("ignore", ResourceWarning)
+        html: str = OntPub(str(source.path)).make_html()
     # minted IRIs link to this server, so the documentation works offline and behind a proxy
     html = html.replace(f'href="{base}', f'href="{request.script_root}/')
     # pyLODE's page names no language and colours a few marks below WCAG AA contrast
