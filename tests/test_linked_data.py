@@ -6,6 +6,7 @@ import hashlib
 import re
 from decimal import Decimal
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pyoxigraph as ox
@@ -550,3 +551,37 @@ def test_void_has_one_linkset_per_external_vocabulary(client: FlaskClient) -> No
     assert total == len(external)
     sd = client.get("/sparql", headers={"Accept": "text/turtle"}).get_data(as_text=True)
     assert "/.well-known/void" in sd
+
+
+def test_a_description_is_queried_once_and_each_rendering_made_once(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hairkg.web.describe as describe_module
+    import hairkg.web.resources as resources_module
+
+    described: list[str] = []
+    rendered: list[str] = []
+    real_describe, real_serialize = (
+        describe_module._describe,
+        resources_module.serialize_description,
+    )
+
+    def counting_describe(iri: str, page: int, size: int) -> describe_module.Description:
+        described.append(iri)
+        return real_describe(iri, page, size)
+
+    def counting_serialize(description: describe_module.Description, fmt: Any) -> bytes:
+        rendered.append(fmt.name)
+        return real_serialize(description, fmt)
+
+    monkeypatch.setattr(describe_module, "_describe", counting_describe)
+    monkeypatch.setattr(resources_module, "serialize_description", counting_serialize)
+    path = "/resource/limitation-adsc-extract-long-term-cost"
+    answers = [
+        client.get(path, headers={"Accept": accept})
+        for accept in ("text/turtle", "text/turtle", "application/n-triples", "text/turtle")
+    ]
+    assert [a.status_code for a in answers] == [200] * 4
+    assert answers[0].data == answers[1].data == answers[3].data
+    assert len(described) <= 1  # the description is kept: a second request asks no worker
+    assert rendered.count("turtle") <= 1 and rendered.count("ntriples") <= 1

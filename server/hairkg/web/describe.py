@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -185,10 +188,53 @@ def _values(nodes: list[Node]) -> str:
     return " ".join(f"<{n}>" for n in nodes if isinstance(n, URIRef) and is_safe_iri(str(n)))
 
 
+#: Descriptions kept per service (the data cannot change while it runs): a description costs
+#: several queries on the workers, rendering it a few milliseconds.
+DESCRIPTIONS_KEPT = 512
+
+
 def describe(iri: str, page: int = 1, page_size: int = 100) -> Description:
-    """The description of ``iri`` (which must pass :func:`is_safe_iri`)."""
+    """The description of ``iri`` (which must pass :func:`is_safe_iri`), remembered (LRU)."""
     if not is_safe_iri(iri):
         raise ValueError(f"not a describable IRI: {iri!r}")
+    kept = kept_answers("descriptions")
+    key = (iri, max(1, page), page_size)
+    found = kept.get(key)
+    if not isinstance(found, Description):
+        found = _describe(iri, max(1, page), page_size)  # refusals raise and are not kept
+        kept.put(key, found)
+    return found
+
+
+class KeptAnswers:
+    """A least-recently-used map (at most :data:`DESCRIPTIONS_KEPT` entries), thread-safe."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> object | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: object) -> None:
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > DESCRIPTIONS_KEPT:
+                self._entries.popitem(last=False)
+
+
+def kept_answers(name: str) -> KeptAnswers:
+    """The service's LRU map called ``name`` (made on first use)."""
+    kept = current_service().derived.setdefault(name, KeptAnswers())
+    assert isinstance(kept, KeptAnswers)
+    return kept
+
+
+def _describe(iri: str, page: int, page_size: int) -> Description:
     page = max(1, page)
     subject = URIRef(iri)
     statements: list[Quad] = []

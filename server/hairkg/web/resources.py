@@ -33,6 +33,7 @@ from hairkg.web.describe import (
     describe,
     is_safe_iri,
     jsonld_context,
+    kept_answers,
     select,
 )
 from hairkg.web.http import conditional, maybe_gzip, text_response
@@ -478,14 +479,23 @@ def _serve_description(
         extra.append(f'<{request.path}?page={page + 1}>; rel="next"')
     if page > 1:
         extra.append(f'<{request.path}?page={page - 1}>; rel="prev"')
+    # a rendering depends on the description, the format and the links' base (the proxy's)
+    rendered = kept_answers("rendered descriptions")
+    shown = chosen if isinstance(chosen, str) else chosen.name
+    key = (iri, page, kind, shown, request.script_root, current_settings().base_iri)
+    body = rendered.get(key)
+    if not isinstance(body, (str, bytes)):
+        if chosen == HTML:
+            body = _html_page(description, formats, kind)
+        else:
+            assert isinstance(chosen, RdfFormat)
+            body = serialize_description(description, chosen)
+        rendered.put(key, body)
     if chosen == HTML:
-        body = _html_page(description, formats, kind)
         response = Response(body, content_type="text/html; charset=utf-8")
     else:
         assert isinstance(chosen, RdfFormat)
-        response = Response(
-            serialize_description(description, chosen), content_type=chosen.content_type
-        )
+        response = Response(body, content_type=chosen.content_type)
         response.headers["Hairkg-Incoming-Links"] = str(description.incoming_total)
     return finish_response(response, iri, formats, extra)
 
