@@ -341,15 +341,18 @@ class Balancer(_Process):
                 chunks.append(chunk)
         return b"".join(chunks).decode()
 
+    def stats(self) -> dict[str, dict[str, str]]:
+        """``show stat`` of the replicas' backend: a row per replica (r1, ...) and BACKEND."""
+        text = self.command("show stat").lstrip("# ")
+        return {
+            row["svname"]: row
+            for row in csv.DictReader(io.StringIO(text))
+            if row["pxname"] == "replicas"
+        }
+
     def server_states(self) -> dict[str, str]:
         """Each replica's state as HAProxy's checks see it: ``UP``, ``DOWN``, ``UP 1/2``, ..."""
-        text = self.command("show stat").lstrip("# ")
-        rows = csv.DictReader(io.StringIO(text))
-        return {
-            row["svname"]: row["status"]
-            for row in rows
-            if row["pxname"] == "replicas" and row["svname"] not in ("FRONTEND", "BACKEND")
-        }
+        return {name: row["status"] for name, row in self.stats().items() if name != "BACKEND"}
 
 
 @dataclass
