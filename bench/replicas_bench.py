@@ -89,6 +89,7 @@ class Outcome:
     latencies: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)  # component -> CPU seconds in the run
+    rounds: list[float] = field(default_factory=list)  # q/s of each round, when merged
 
     @property
     def answered(self) -> int:
@@ -103,6 +104,10 @@ class Outcome:
         if not ordered:
             return float("nan")
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] * 1000
+
+    def busy(self) -> float:
+        """The share of all cores the measured processes (driver included) used."""
+        return sum(self.cpu.values()) / (self.seconds * (os.cpu_count() or 1))
 
     def cpu_ms(self, component: str) -> float:
         return self.cpu.get(component, 0.0) * 1000 / max(1, self.answered)
@@ -172,6 +177,18 @@ def measure(
     return outcome
 
 
+def merge(name: str, parts: Sequence[Outcome]) -> Outcome:
+    """The rounds of one target as one outcome (q/s over all rounds); each round's q/s kept."""
+    merged = Outcome(name, sum(part.seconds for part in parts))
+    for part in parts:
+        merged.latencies += part.latencies
+        merged.errors += part.errors
+        for component, seconds in part.cpu.items():
+            merged.cpu[component] = merged.cpu.get(component, 0.0) + seconds
+    merged.rounds = [part.rate for part in parts]
+    return merged
+
+
 def served_graphs(store_port: int) -> list[str]:
     query = urllib.parse.quote("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
     connection = http.client.HTTPConnection("127.0.0.1", store_port, timeout=60)
@@ -235,20 +252,25 @@ def run(args: argparse.Namespace) -> tuple[list[Outcome], list[str], str]:
             counts = {rows_of(target, query) for target in (store, replica, through)}
             if len(counts) != 1:
                 checks.append(f"query {number}: row counts differ: {sorted(counts)}")
-        outcomes = [measure(store, queries, groups, args), measure(replica, queries, groups, args)]
         names = deployment.names()
-        for active in (1, 2, 3):
-            for name in names:
-                state = "enable" if names.index(name) < active else "disable"
-                balancer.command(f"{state} server replicas/{name}")
-            wanted = {name: "UP" if i < active else "MAINT" for i, name in enumerate(names)}
-            deployment.wait_for_states(wanted, timeout=30)
-            target = Target(
-                f"balancer, {active} replica{'s' if active > 1 else ''}",
-                balancer.port,
-                hairkg_request,
-            )
-            outcomes.append(measure(target, queries, groups, args))
+        rounds: dict[str, list[Outcome]] = {}
+        for number in range(1, args.rounds + 1):
+            log(f"round {number} of {args.rounds}")
+            for target in (store, replica):
+                rounds.setdefault(target.name, []).append(measure(target, queries, groups, args))
+            for active in (1, 2, 3):
+                for index, name in enumerate(names):
+                    state = "enable" if index < active else "disable"
+                    balancer.command(f"{state} server replicas/{name}")
+                wanted = {name: "UP" if i < active else "MAINT" for i, name in enumerate(names)}
+                deployment.wait_for_states(wanted, timeout=30)
+                target = Target(
+                    f"balancer, {active} replica{'s' if active > 1 else ''}",
+                    balancer.port,
+                    hairkg_request,
+                )
+                rounds.setdefault(target.name, []).append(measure(target, queries, groups, args))
+        outcomes = [merge(name, parts) for name, parts in rounds.items()]
         return outcomes, checks, f"{len(queries)} competency questions over {len(graphs)} graphs"
     finally:
         deployment.stop()
@@ -277,74 +299,99 @@ def render(
         f"{args.load_before}).",
         "",
         f"Workload: {what}, round-robin from {args.concurrency} client threads with "
-        f"keep-alive connections, {args.seconds:g} s per row after {args.warmup:g} s of "
-        f"warm-up; each replica has {args.workers} query workers and the result cache off, "
-        "so every request reaches the store. Everything (store, replicas, HAProxy, the load "
-        "driver) shares the same cores, one run, rows measured one after the other.",
+        f"keep-alive connections; {args.rounds} rounds, each measuring every target in turn "
+        f"for {args.seconds:g} s after {args.warmup:g} s of warm-up (q/s over all rounds, "
+        "percentiles and CPU over all their queries); each replica has "
+        f"{args.workers} query workers and the result cache off, so every request reaches "
+        "the store. Everything (store, replicas, HAProxy, the load driver) shares the same "
+        'cores, with whatever else ran on the machine ("cores busy" counts only the '
+        "processes measured here), in one run.",
         "",
-        "| target | q/s | p50 ms | p95 ms | errors | CPU ms/query: store | replicas | HAProxy "
-        "| driver | all servers |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| target | q/s | q/s by round | p50 ms | p95 ms | errors | CPU ms/query: store "
+        "| replicas | HAProxy | driver | all servers | cores busy |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for outcome in outcomes:
         servers = sum(outcome.cpu_ms(part) for part in ("store", "replicas", "haproxy"))
         lines.append(
-            f"| {outcome.name} | {outcome.rate:.1f} | {outcome.percentile(0.5):.1f} | "
+            f"| {outcome.name} | {outcome.rate:.1f} | "
+            f"{' / '.join(f'{rate:.1f}' for rate in outcome.rounds)} | "
+            f"{outcome.percentile(0.5):.1f} | "
             f"{outcome.percentile(0.95):.1f} | {len(outcome.errors)} | "
             f"{outcome.cpu_ms('store'):.2f} | {outcome.cpu_ms('replicas'):.2f} | "
-            f"{outcome.cpu_ms('haproxy'):.2f} | {outcome.cpu_ms('driver'):.2f} | {servers:.2f} |"
+            f"{outcome.cpu_ms('haproxy'):.2f} | {outcome.cpu_ms('driver'):.2f} | {servers:.2f} | "
+            f"{outcome.busy():.0%} |"
         )
     lines += ["", "Answers: " + ("; ".join(checks) if checks else "same row counts on all.")]
     errors = sorted({e for outcome in outcomes for e in outcome.errors})
     if errors:
         lines += ["", "Errors seen: " + "; ".join(errors[:5])]
-    lines += ["", *arithmetic(outcomes)]
+    lines += ["", *arithmetic(outcomes, args)]
     return "\n".join(lines) + "\n"
 
 
-def arithmetic(outcomes: Sequence[Outcome]) -> list[str]:
+def arithmetic(outcomes: Sequence[Outcome], args: argparse.Namespace) -> list[str]:
     """What N replicas on N machines would serve, from the measured CPU per query."""
-    three = next(o for o in outcomes if o.name.startswith("balancer, 3"))
-    one = next(o for o in outcomes if o.name.startswith("balancer, 1"))
+    by_name = {outcome.name: outcome for outcome in outcomes}
+    store, direct = by_name["store"], by_name["replica"]
+    one, three = by_name["balancer, 1 replica"], by_name["balancer, 3 replicas"]
     replica_ms = three.cpu_ms("replicas")
     store_ms = three.cpu_ms("store")
     haproxy_ms = three.cpu_ms("haproxy")
+
+    def servers_ms(outcome: Outcome) -> float:
+        return sum(outcome.cpu_ms(part) for part in ("store", "replicas", "haproxy"))
+
     cores = os.cpu_count() or 1
     per_machine = cores * 1000 / replica_ms
     store_limit = cores * 1000 / store_ms
     balancer_limit = 1000 / haproxy_ms if haproxy_ms > 0 else float("inf")
-    rows = []
-    for n in (1, 2, 3, 4, 8):
-        served = min(n * per_machine, store_limit, balancer_limit)
-        rows.append(f"{n}: {served:,.0f}")
+    bounds = ", ".join(
+        f"{n}: {min(n * per_machine, store_limit, balancer_limit):,.0f}" for n in (1, 2, 3, 4, 8)
+    )
     return [
-        "## What N replicas on N machines would serve",
+        "## What this shows, and what N replicas on N machines would serve",
         "",
-        f"On these {cores} cores every process competes for the same CPU, so adding replicas "
-        f"adds processes, not capacity: 1 replica through the balancer gave {one.rate:.1f} q/s "
-        f"and 3 gave {three.rate:.1f} q/s. This shows the overhead of more replicas, not the "
-        "gain; the gain needs more machines.",
+        f"All of it ran on {cores} cores, so more replicas add processes, not CPU. Through "
+        f"the balancer, 1 replica answered {one.rate:.1f} q/s and 3 replicas {three.rate:.1f} "
+        f"q/s ({three.rate / one.rate:.2f}x); the CPU all servers spent per query was "
+        f"{servers_ms(one):.2f} ms with 1 replica and {servers_ms(three):.2f} ms with 3. "
+        f"Whatever difference there is between them is not capacity: HAProxy sends a replica "
+        f"at most {args.workers} queries at a time (its query workers), so with 1 replica "
+        f"only {args.workers} of the {args.concurrency} clients' queries run at once and the "
+        "others wait in HAProxy's queue, while 3 replicas run them all; on 2 cores that "
+        "overlap of waiting is all replicas can give, and the figures show the overhead "
+        "(more processes, one more hop), not the gain. The hop through HAProxy: one replica "
+        f"directly {direct.rate:.1f} q/s (p50 {direct.percentile(0.5):.1f} ms), through the "
+        f"balancer {one.rate:.1f} q/s (p50 {one.percentile(0.5):.1f} ms), HAProxy itself "
+        f"{one.cpu_ms('haproxy'):.2f} ms of CPU per query. hairkg in front of the store, "
+        f"against the store's own endpoint: {store.rate:.1f} q/s and "
+        f"{servers_ms(store):.2f} ms of server CPU per query for the store alone, "
+        f"{servers_ms(direct):.2f} ms for replica + store.",
         "",
-        f"Measured CPU per query with 3 replicas: hairkg (web process, store host and workers) "
-        f"{replica_ms:.2f} ms, the Oxigraph store {store_ms:.2f} ms, HAProxy {haproxy_ms:.2f} "
-        f"ms. A {cores}-core machine running one replica would therefore serve at most "
-        f"{cores} * 1000 / {replica_ms:.2f} ≈ {per_machine:,.0f} q/s of this mix when its "
-        f"cores are busy with nothing else; N such machines serve N * {per_machine:,.0f} q/s "
-        f"until the shared store is the limit: a {cores}-core store machine answers at most "
-        f"{cores} * 1000 / {store_ms:.2f} ≈ {store_limit:,.0f} q/s of these queries, and one "
-        f"HAProxy core about 1000 / {haproxy_ms:.2f} ≈ {balancer_limit:,.0f} q/s. Upper bounds "
-        "by N (q/s, the least of the three): " + ", ".join(rows) + ". These are CPU bounds "
-        "only: network round trips between machines add latency (not CPU) to each query, and "
-        "the figures do not include the result cache, which answers repeated queries without "
-        "the store.",
+        f"On N machines: with 3 replicas, a query cost {replica_ms:.2f} ms of CPU in hairkg "
+        f"(web process, store host and workers), {store_ms:.2f} ms in the Oxigraph store and "
+        f"{haproxy_ms:.2f} ms in HAProxy. A {cores}-core machine running one replica and "
+        f"nothing else would serve at most {cores} * 1000 / {replica_ms:.2f} ≈ "
+        f"{per_machine:,.0f} q/s of this mix, so N such machines N * {per_machine:,.0f} q/s, "
+        f"until the one shared store is the limit: a {cores}-core store machine answers at "
+        f"most {cores} * 1000 / {store_ms:.2f} ≈ {store_limit:,.0f} q/s of these queries "
+        f"(one HAProxy core about 1000 / {haproxy_ms:.2f} ≈ {balancer_limit:,.0f} q/s). "
+        f"Upper bounds by N (q/s, the least of the three): {bounds}. So past "
+        f"{store_limit / per_machine:.1f} replicas the store, not hairkg, sets the ceiling "
+        "for uncached queries: more replicas then need a faster or replicated store. These "
+        "are CPU bounds only: the network between machines adds latency (not CPU) per "
+        "query, and the result cache (off here) answers repeated queries without the store "
+        "at all, on each replica separately.",
     ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=6.0, help="per target and round")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="every target once per round")
     parser.add_argument("--workers", type=int, default=2, help="query workers per replica")
     parser.add_argument("--output", type=Path, default=None, help="markdown report (else stdout)")
     args = parser.parse_args(argv)
