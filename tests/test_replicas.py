@@ -191,3 +191,30 @@ def test_a_replica_killed_under_load_costs_no_request_and_comes_back(
     # `workers` at a time); HAProxy retries those cut off before any answer, so normally none
     assert len(failures) <= deployment.workers, failures
     assert answered > 100
+
+
+def test_a_store_outage_takes_every_replica_out_until_the_store_returns(
+    deployment: Deployment,
+) -> None:
+    assert deployment.store is not None
+    oxigraph = find_oxigraph()
+    assert oxigraph is not None
+    names = deployment.names()
+    deployment.wait_for_states(dict.fromkeys(names, "UP"), timeout=60)
+    deployment.store.stop()
+    try:
+        # every replica's /ready says "store unavailable": HAProxy has no replica left
+        deployment.wait_for_states(dict.fromkeys(names, "DOWN"), timeout=30)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{deployment.url}/sparql?query={quote(QUERIES[2])}", timeout=30)
+        assert refused.value.code == 503
+        refused.value.close()
+    finally:
+        deployment.store.start(oxigraph)  # same port, same data
+    deployment.wait_for_states(dict.fromkeys(names, "UP"), timeout=60)
+    request = urllib.request.Request(
+        f"{deployment.url}/sparql?query={quote(QUERIES[2])}",
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert json.load(answer)["boolean"] is True
