@@ -326,6 +326,7 @@ class Balancer(_Process):
         )
         if check.returncode != 0:
             raise RuntimeError(f"HAProxy refused its configuration:\n{check.stderr}")
+        self.stats_socket.unlink(missing_ok=True)  # a stale one would look ready at once
         self.launch([binary, "-db", "-f", str(self.config)])
         assert self.process is not None
         _wait("haproxy", self.stats_socket.exists, self.process, timeout, self.log)
@@ -448,7 +449,8 @@ class Deployment:
         deadline = time.monotonic() + timeout
         states: dict[str, str] = {}
         while time.monotonic() < deadline:
-            states = self.balancer.server_states()
+            with contextlib.suppress(OSError):
+                states = self.balancer.server_states()
             if all(states.get(name, "").split(" ")[0] == want for name, want in wanted.items()):
                 return states
             time.sleep(0.1)

@@ -165,7 +165,8 @@ def test_a_replica_killed_under_load_costs_no_request_and_comes_back(
         victim.kill()  # SIGKILL, whatever it was doing
         killed = time.monotonic()
         states = deployment.wait_for_states({name: "DOWN"}, timeout=20)
-        assert all(states[other] == "UP" for other in deployment.names() if other != name), states
+        others_up = [states[o].startswith("UP") for o in deployment.names() if o != name]
+        assert all(others_up), states
         wait_until("queries answered without it", lambda: load.answered_since(killed) >= 30, 30)
         others_before = [queries_served(node) for node in others]
 
