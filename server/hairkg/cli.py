@@ -102,6 +102,13 @@ def _export_kgx(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_changelog(args: argparse.Namespace) -> int:
+    from hairkg.export.changelog import compare, render
+
+    sys.stdout.write(render(compare(args.old, args.new), args.format))
+    return 0
+
+
 def _cmd_query(args: argparse.Namespace) -> int:
     """Run a query the way the endpoint would: same guard, same engines, same writers."""
     import tempfile
@@ -477,6 +484,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     with_data(export, store=False)
     export.set_defaults(run=_cmd_export)
+    changelog = commands.add_parser(
+        "changelog",
+        help="what changed between two release dumps, claim by claim",
+        description="Compare two release dumps (N-Quads from `hairkg export --format nquads` "
+        "or the /download page, or any RDF file) by claim IRI: claims added and removed, and "
+        "claims whose support status, quotation, statement or other properties changed. "
+        "Exit status 2 (one line on stderr) if a file cannot be read or is not RDF.",
+    )
+    changelog.add_argument("old", type=Path, metavar="OLD", help="the earlier release's dump")
+    changelog.add_argument("new", type=Path, metavar="NEW", help="the later release's dump")
+    changelog.add_argument(
+        "--format",
+        choices=("text", "json", "md"),
+        default="text",
+        help="text (default), json or md (Markdown)",
+    )
+    changelog.set_defaults(run=_cmd_changelog)
+
     load = commands.add_parser(
         "load",
         help="upload the graph into a remote SPARQL store (--store sparql), one graph per part",
