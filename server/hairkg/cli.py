@@ -85,7 +85,9 @@ def _export_kgx(args: argparse.Namespace) -> int:
     from hairkg.export.kgx import write_kgx
     from hairkg.graph.loading import load_dataset
 
-    if args.out == "-" or args.graph:
+    if args.graph:
+        raise UsageError("--graph does not apply to --format kgx, which exports the data graph")
+    if args.out == "-":
         raise UsageError("--format kgx writes two files: give a directory with --out DIR")
     out = Path(args.out)
     if out.exists() and not out.is_dir():

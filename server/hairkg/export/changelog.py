@@ -92,6 +92,9 @@ def _display(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     if isinstance(term, ox.NamedNode):
         return shorten(term.value) or term.value
     if isinstance(term, ox.Literal):
+        # the language shows unless it is English, the language of hairkg's own texts
+        if term.language and term.language.lower() != "en":
+            return f"{term.value} @{term.language}"
         return term.value
     return str(term)
 
