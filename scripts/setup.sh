@@ -26,6 +26,7 @@ if [ "$with_tests" -eq 1 ]; then
       say "npm is missing; the check of the vendored query editor against npm will skip"
     fi
   fi
+  scripts/setup-kgx.sh
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -417,7 +417,7 @@ def test_void_lists_the_dumps_with_checksums(client: FlaskClient) -> None:
         format="turtle",
     )
     dumps = set(void.objects(None, URIRef("http://rdfs.org/ns/void#dataDump")))
-    assert len(dumps) == 6
+    assert len(dumps) == 8  # five RDF dumps, the SSSOM file, the KGX nodes and edges
     for url in dumps:
         path = urlsplit(str(url)).path
         body = client.get(path).data

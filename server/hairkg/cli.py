@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hairkg import __version__
-from hairkg.errors import DataNotConformingError, HairkgError
+from hairkg.errors import DataNotConformingError, HairkgError, UsageError
 from hairkg.graph.rdf_io import DEFAULT_MAX_FILE_BYTES
 from hairkg.settings import Settings
 from hairkg.sparql.engines import ENGINES
@@ -55,6 +55,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from hairkg.formats import rdf_format_named
     from hairkg.graph.loading import load_dataset
 
+    if args.format.lower() == "kgx":
+        return _export_kgx(args)
     fmt = rdf_format_named(args.format)
     dataset = load_dataset(args.data)
     with tempfile.TemporaryDirectory(prefix="hairkg-export-") as work:
@@ -74,6 +76,38 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 partial.unlink(missing_ok=True)
     kind = "quads" if fmt.has_graphs else "triples"
     print(f"hairkg: wrote {count} {kind}, {size} bytes, sha256 {sha}", file=sys.stderr)
+    return 0
+
+
+def _export_kgx(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from hairkg.export.kgx import write_kgx
+    from hairkg.graph.loading import load_dataset
+
+    if args.graph:
+        raise UsageError("--graph does not apply to --format kgx, which exports the data graph")
+    if args.out == "-":
+        raise UsageError("--format kgx writes two files: give a directory with --out DIR")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: not a directory")
+    dataset = load_dataset(args.data)
+    with tempfile.TemporaryDirectory(prefix="hairkg-export-") as work:
+        dump = Path(work) / "dataset.nq"
+        dataset.serialize(str(dump), format="nquads", encoding="utf-8")
+        nodes, edges = write_kgx(dump, out)
+    print(
+        f"hairkg: wrote {nodes.rows} nodes to {nodes.path} and {edges.rows} edges to {edges.path}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _cmd_changelog(args: argparse.Namespace) -> int:
+    from hairkg.export.changelog import compare, render
+
+    sys.stdout.write(render(compare(args.old, args.new), args.format))
     return 0
 
 
@@ -438,14 +472,38 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         required=True,
         metavar="FMT",
-        help="turtle, ntriples, rdfxml, trig, nquads or jsonld (or a media type)",
+        help="turtle, ntriples, rdfxml, trig, nquads or jsonld (or a media type); kgx for "
+        "the KGX nodes and edges TSV with Biolink categories and predicates (--out DIR)",
     )
     export.add_argument(
         "--graph", metavar="NAME", help="only this named graph (ontology, imports, data, …)"
     )
-    export.add_argument("--out", default="-", metavar="FILE", help="file to write; - is stdout")
+    export.add_argument(
+        "--out",
+        default="-",
+        metavar="FILE",
+        help="file to write; - is stdout (a directory for --format kgx)",
+    )
     with_data(export, store=False)
     export.set_defaults(run=_cmd_export)
+    changelog = commands.add_parser(
+        "changelog",
+        help="what changed between two release dumps, claim by claim",
+        description="Compare two release dumps (N-Quads from `hairkg export --format nquads` "
+        "or the /download page, or any RDF file) by claim IRI: claims added and removed, and "
+        "claims whose support status, quotation, statement or other properties changed. "
+        "Exit status 2 (one line on stderr) if a file cannot be read or is not RDF.",
+    )
+    changelog.add_argument("old", type=Path, metavar="OLD", help="the earlier release's dump")
+    changelog.add_argument("new", type=Path, metavar="NEW", help="the later release's dump")
+    changelog.add_argument(
+        "--format",
+        choices=("text", "json", "md"),
+        default="text",
+        help="text (default), json or md (Markdown)",
+    )
+    changelog.set_defaults(run=_cmd_changelog)
+
     load = commands.add_parser(
         "load",
         help="upload the graph into a remote SPARQL store (--store sparql), one graph per part",

@@ -20,6 +20,7 @@ __all__ = [
     "UnknownFormatError",
     "UnknownStoreError",
     "UnsafeInputError",
+    "UsageError",
 ]
 
 
@@ -28,6 +29,10 @@ class HairkgError(Exception):
 
     exit_code = 2
     http_status = 500
+
+
+class UsageError(HairkgError):
+    """A command line that asks for something the command cannot do (exit status 2)."""
 
 
 class BundleNotFoundError(HairkgError):

@@ -79,6 +79,10 @@ class Settings:
     #: Where the access log goes, one JSON line per request: stderr, stdout, a file path
     #: (appended to), or off.
     access_log: str = "stderr"
+    #: The previous release's dump (N-Quads from its /download page, or any RDF file):
+    #: /changelog compares the served graph with it, claim by claim. Empty: no previous
+    #: release (hairkg ships none), and /changelog says so.
+    previous_release: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -43,7 +43,15 @@ def create_app(
         app.extensions["hairkg_store_probe"] = StoreProbe(config)
     install_http_policies(app)
 
-    from hairkg.web import downloads, evidence, evidence_detail, pages, resources, sparql
+    from hairkg.web import (
+        changelog,
+        downloads,
+        evidence,
+        evidence_detail,
+        pages,
+        resources,
+        sparql,
+    )
     from hairkg.web.observability import install_observability
 
     app.register_blueprint(sparql.blueprint)
@@ -52,6 +60,7 @@ def create_app(
     app.register_blueprint(downloads.blueprint)  # /download, /graph, /ontology
     app.register_blueprint(evidence.blueprint)  # /therapies, /studies
     app.register_blueprint(evidence_detail.blueprint)  # /studies/<id>, /comparisons, map
+    app.register_blueprint(changelog.blueprint)  # /changelog: claims since the last release
     install_observability(app, settings)  # access log, request metrics, /metrics
 
     @app.errorhandler(HTTPException)

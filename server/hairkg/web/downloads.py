@@ -46,7 +46,7 @@ _SAFE_NAME = re.compile(r"[a-z0-9.-]+")
 
 @dataclass(frozen=True)
 class Extra:
-    """A shipped file offered for download as it is (the SSSOM mappings)."""
+    """A download that is not an RDF dump: the SSSOM mappings, the KGX nodes and edges."""
 
     path: Path
     name: str
@@ -54,6 +54,8 @@ class Extra:
     size: int
     statements: int
     sha256: str
+    kind: str = "SSSOM"  # what the download page calls the format
+    unit: str = "mappings"  # what ``statements`` counts
 
 
 class Exports:
@@ -111,7 +113,7 @@ class Exports:
         return next((n for n in self.nanopubs() if n.claim == claim), None)
 
     def extras(self) -> list[Extra]:
-        """Shipped files offered as they are: the SSSOM mapping set."""
+        """The SSSOM mapping set (shipped, as it is) and the KGX export."""
         with self._lock:
             if self._extras is None:
                 import hashlib
@@ -123,17 +125,27 @@ class Exports:
                     for line in body.decode("utf-8").splitlines()
                     if line.strip() and not line.startswith("#")
                 ]
-                self._extras = [
-                    Extra(
-                        path,
-                        _SSSOM_NAME,
-                        SSSOM_MEDIA_TYPE,
-                        len(body),
-                        max(0, len(rows) - 1),  # the header row is not a mapping
-                        hashlib.sha256(body).hexdigest(),
-                    )
-                ]
+                sssom = Extra(
+                    path,
+                    _SSSOM_NAME,
+                    SSSOM_MEDIA_TYPE,
+                    len(body),
+                    max(0, len(rows) - 1),  # the header row is not a mapping
+                    hashlib.sha256(body).hexdigest(),
+                )
+                self._extras = [sssom, *self._kgx()]
             return self._extras
+
+    def _kgx(self) -> list[Extra]:
+        """The KGX nodes and edges TSV of the data graph (Biolink categories and predicates)."""
+        from hairkg.export.kgx import write_kgx
+
+        assert self.service.dump_path is not None
+        written = write_kgx(self.service.dump_path, self.directory / "kgx")
+        return [
+            Extra(f.path, f.path.name, SSSOM_MEDIA_TYPE, f.size, f.rows, f.sha256, "KGX", unit)
+            for f, unit in zip(written, ("nodes", "edges"), strict=True)
+        ]
 
 
 def exports() -> Exports:
