@@ -11,7 +11,7 @@ from hairkg.graph.vocab import HKG, graph_iri
 from hairkg.namespaces import BASE_IRI, GRAPH_BASE, GRAPHS
 from hairkg.service import Service
 from hairkg.web import current_service, current_settings
-from hairkg.web.http import maybe_gzip, text_response
+from hairkg.web.http import add_vary, maybe_gzip, text_response
 from hairkg.web.negotiation import negotiate_rdf
 
 __all__ = ["service_description_response", "void_response"]
@@ -120,7 +120,7 @@ def _html_response(graph: Graph, title: str) -> Response:
     ]
     html = render_template("graph_table.html", title=title, rows=rows, formats=RDF_FORMATS)
     response = Response(html, content_type="text/html; charset=utf-8")
-    response.vary.add("Accept")
+    add_vary(response, "Accept")
     return maybe_gzip(response, current_settings().gzip_min_bytes)
 
 
@@ -137,13 +137,13 @@ def _rdf_response(graph: Graph, default_prefixes: dict[str, str], title: str = "
         response = text_response(
             406, "the description is available as " + ", ".join(f.media_type for f in RDF_FORMATS)
         )
-        response.vary.add("Accept")
+        add_vary(response, "Accept")
         return response
     for prefix, namespace in default_prefixes.items():
         graph.bind(prefix, namespace, override=False)
     body = graph.serialize(format=fmt.rdflib_name, encoding="utf-8")
     response = Response(body, content_type=fmt.content_type)
-    response.vary.add("Accept")
+    add_vary(response, "Accept")
     settings = current_settings()
     response.headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
     return maybe_gzip(response, settings.gzip_min_bytes)

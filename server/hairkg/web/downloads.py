@@ -24,7 +24,7 @@ from hairkg.namespaces import GRAPH_BASE, GRAPHS, ONTOLOGY_IRI
 from hairkg.paths import bundled_dir
 from hairkg.service import Service
 from hairkg.web import current_service, current_settings
-from hairkg.web.http import conditional, text_response
+from hairkg.web.http import add_vary, conditional, text_response
 from hairkg.web.resources import (
     HTML,
     NegotiationError,
@@ -289,7 +289,7 @@ def _serve_graph(name: str, iri: str, html: str | None) -> Response:
     response = send_file(dump.path, mimetype=chosen.media_type, conditional=False, etag=False)
     response.headers["Content-Type"] = chosen.content_type
     response.headers["Content-Disposition"] = f'inline; filename="{dump.path.name}"'
-    response.vary.add("Accept")
+    add_vary(response, "Accept")
     response.headers["Link"] = link_header(iri, RDF_FORMATS)
     response.set_etag(dump.sha256[:32])
     response.headers["Cache-Control"] = f"public, max-age={current_settings().cache_max_age}"

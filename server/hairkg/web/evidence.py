@@ -14,7 +14,7 @@ from flask import Blueprint, Response, render_template, request
 from hairkg.namespaces import PREFIXES
 from hairkg.web import current_service, current_settings
 from hairkg.web.describe import DescriptionUnavailableError, select
-from hairkg.web.http import maybe_gzip, text_response
+from hairkg.web.http import add_vary, maybe_gzip, text_response
 from hairkg.web.links import local_path
 
 __all__ = ["PROLOGUE", "blueprint", "page_response", "split_values", "text_of", "unavailable"]
@@ -98,7 +98,7 @@ def page_response(template: str, **context: Any) -> Response:
     html = render_template(template, data_version=current_service().data_version, **context)
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-cache"
-    response.vary.add("Accept")
+    add_vary(response, "Accept")
     return maybe_gzip(response, current_settings().gzip_min_bytes)
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import gzip
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 
 from flask import Flask, Request, Response, request
+from werkzeug.datastructures import Accept
+from werkzeug.http import parse_accept_header
 
 __all__ = [
     "accepts_gzip",
@@ -35,7 +38,30 @@ def text_response(status: int, message: str, headers: dict[str, str] | None = No
 
 def accepts_gzip(req: Request) -> bool:
     """Whether the client accepts gzip (with a non-zero quality; ``*`` counts)."""
-    return req.accept_encodings.best_match(("gzip", "x-gzip")) is not None
+    header = req.headers.get("Accept-Encoding", "")
+    if len(header) > 256:  # an odd header: parsed, not remembered
+        return req.accept_encodings.best_match(("gzip", "x-gzip")) is not None
+    return _header_accepts_gzip(header)
+
+
+@lru_cache(maxsize=64)
+def _header_accepts_gzip(header: str) -> bool:
+    # clients send the same few headers; parsing one costs more than a cached answer's lookup
+    parsed = parse_accept_header(header, Accept) if header else Accept()
+    return parsed.best_match(("gzip", "x-gzip")) is not None
+
+
+def add_vary(response: Response, name: str) -> None:
+    """Add ``name`` to the response's ``Vary`` header (once).
+
+    ``response.vary.add`` parses and rewrites the header on every call; this is on the path
+    of every cached answer.
+    """
+    current = response.headers.get("Vary")
+    if not current:
+        response.headers["Vary"] = name
+    elif name.lower() not in (part.strip().lower() for part in current.split(",")):
+        response.headers["Vary"] = f"{current}, {name}"
 
 
 class _GzipMemo:
@@ -72,7 +98,7 @@ _GZIP = _GzipMemo()
 
 def maybe_gzip(response: Response, minimum: int) -> Response:
     """Compress large bodies when the client accepts gzip."""
-    response.vary.add("Accept-Encoding")
+    add_vary(response, "Accept-Encoding")
     if (
         response.direct_passthrough
         or response.status_code < 200

@@ -219,6 +219,8 @@ def install_observability(app: Flask, settings: Settings) -> None:
     app.extensions["hairkg_metrics"] = registry
     app.extensions["hairkg_access_log"] = access_log
 
+    children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
     @app.before_request
     def start_clock() -> None:
         g.hairkg_started = time.perf_counter()
@@ -227,9 +229,13 @@ def install_observability(app: Flask, settings: Settings) -> None:
     def record(response: Response) -> Response:
         started = g.get("hairkg_started")
         duration = time.perf_counter() - started if started is not None else 0.0
-        route, status = _route(), str(response.status_code)
-        requests.labels(route, request.method, status).inc()
-        latency.labels(route, request.method, status).observe(duration)
+        route, status, method = _route(), str(response.status_code), request.method
+        key = (route, method, status)
+        counters = children.get(key)
+        if counters is None:  # labels() checks and locks; one lookup per series suffices
+            counters = children.setdefault(key, (requests.labels(*key), latency.labels(*key)))
+        counters[0].inc()
+        counters[1].observe(duration)
         if access_log.enabled:
             from hairkg.web.sparql import client_address  # sparql imports this module
 

@@ -21,7 +21,7 @@ from hairkg.sparql.questions import competency_questions
 from hairkg.web import current_settings
 from hairkg.web.description import void_response
 from hairkg.web.downloads import dataset_jsonld
-from hairkg.web.http import accepts_gzip, conditional, maybe_gzip
+from hairkg.web.http import accepts_gzip, add_vary, conditional, maybe_gzip
 
 __all__ = ["YASGUI_FILES", "blueprint"]
 
@@ -113,7 +113,7 @@ def yasgui_asset(filename: str) -> Response:
     if use_gzip:
         response.headers["Content-Encoding"] = "gzip"
     response.set_etag(asset.etag)
-    response.vary.add("Accept-Encoding")
+    add_vary(response, "Accept-Encoding")
     response.headers["Cache-Control"] = f"public, max-age={_ASSET_MAX_AGE}, must-revalidate"
     return conditional(response)
 

@@ -36,7 +36,7 @@ from hairkg.web.describe import (
     kept_answers,
     select,
 )
-from hairkg.web.http import conditional, maybe_gzip, text_response
+from hairkg.web.http import add_vary, conditional, maybe_gzip, text_response
 from hairkg.web.links import external_link, identifier_link, local_path, minted_iri
 
 __all__ = [
@@ -136,7 +136,7 @@ def finish_response(
     response: Response, iri: str, formats: tuple[RdfFormat, ...], extra: list[str]
 ) -> Response:
     settings = current_settings()
-    response.vary.add("Accept")
+    add_vary(response, "Accept")
     response.headers["Link"] = link_header(iri, formats, extra)
     if response.status_code == 200:
         response.set_etag(
@@ -157,7 +157,7 @@ def not_acceptable(formats: tuple[RdfFormat, ...]) -> Response:
         "406 Not Acceptable: this IRI is described as "
         + ", ".join(["text/html", *(f.media_type for f in formats)]),
     )
-    response.vary.add("Accept")
+    add_vary(response, "Accept")
     return response
 
 
@@ -246,7 +246,7 @@ def not_found(iri: str, wants_html: bool) -> Response:
             lines.append("Did you mean:")
             lines += [f"  <{s.iri}>  {s.label}" for s in suggestions]
         response = text_response(404, "\n".join(lines))
-    response.vary.add("Accept")
+    add_vary(response, "Accept")
     response.headers["Cache-Control"] = "no-cache"
     return response
 

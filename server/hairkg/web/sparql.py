@@ -18,7 +18,7 @@ from hairkg.sparql.engines import QueryRequest, QueryResponse
 from hairkg.sparql.guard import QueryRejectedError, check_query
 from hairkg.web import current_service, current_settings
 from hairkg.web.description import service_description_response
-from hairkg.web.http import conditional, maybe_gzip, text_response
+from hairkg.web.http import add_vary, conditional, maybe_gzip, text_response
 from hairkg.web.negotiation import negotiate
 from hairkg.web.observability import note_query
 
@@ -233,7 +233,7 @@ def _cache_headers(response: Response, etag: str, max_age: int) -> Response:
 
 
 def _vary(response: Response) -> Response:
-    response.vary.add("Accept")
+    add_vary(response, "Accept")
     return response
 
 
