@@ -25,6 +25,7 @@ import http.client
 import itertools
 import json
 import os
+import re
 import socket
 import time
 import urllib.error
@@ -50,6 +51,7 @@ from hairkg.sparql.engines import (
     _truncation_headers,
     syntax_error_message,
 )
+from hairkg.sparql.guard import _TOKENS
 
 __all__ = [
     "SparqlStoreEngine",
@@ -341,17 +343,52 @@ def _serialize(triples: Sequence[Any], fmt: RdfFormat) -> bytes:
     return data
 
 
+def _without_dataset_clauses(query: str) -> str:
+    """``query`` with its ``FROM`` / ``FROM NAMED`` clauses blanked out (newlines kept).
+
+    For a request whose protocol dataset must win over the query's own (SPARQL 1.1 Protocol
+    2.1.4): Virtuoso 7.2 merges the two instead. The query has parsed, so a ``FROM`` outside
+    every bracket is a dataset clause, followed by ``NAMED`` or not and one IRI.
+    """
+    pieces: list[str] = []
+    depth = 0
+    cut_from: int | None = None
+    last = 0
+    for match in _TOKENS.finditer(query):
+        kind, token = match.lastgroup, match.group()
+        if kind in ("string", "comment"):
+            continue
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif cut_from is None and depth == 0 and kind == "word" and token.upper() == "FROM":
+            cut_from = match.start()
+        elif cut_from is not None and kind in ("iri", "pname"):
+            pieces.append(query[last:cut_from])
+            pieces.append(re.sub(r"[^\n]", " ", query[cut_from : match.end()]))
+            last, cut_from = match.end(), None
+    pieces.append(query[last:])
+    return "".join(pieces)
+
+
 def _query_text(request: QueryRequest) -> str:
-    """The query as the store must see it: relative IRIs resolve against hairkg's endpoint.
+    """The query as the store must see it: relative IRIs resolve against hairkg's endpoint;
+    the protocol's dataset, when given, is the only one.
 
     The prologue is put on the query's first line, so the store's line numbers stay right.
     """
+    query = request.query
+    if request.uses_from and (
+        request.default_graphs is not None or request.named_graphs is not None
+    ):
+        query = _without_dataset_clauses(query)
     prologue = ""
     if request.base_iri:
         prologue += f"BASE <{request.base_iri}> "
     for prefix, namespace in (request.prefixes or {}).items():
         prologue += f"PREFIX {prefix}: <{namespace}> "
-    return prologue + request.query
+    return prologue + query
 
 
 class SparqlStoreEngine:
