@@ -35,8 +35,14 @@ from hairkg.cli import main
 from hairkg.service import Service, prepare_service
 from hairkg.settings import Settings
 from hairkg.sparql.questions import competency_questions
-from hairkg.sparql.remote import StoreConfig, StoreConfigError, StoreError, configure_store
-from hairkg.sparql.upload import staging_graph, upload_graphs
+from hairkg.sparql.remote import (
+    StoreConfig,
+    StoreConfigError,
+    StoreError,
+    _without_dataset_clauses,
+    configure_store,
+)
+from hairkg.sparql.upload import _batches, staging_graph, upload_graphs
 from hairkg.web import create_app
 from live_server import start_server
 from virtuoso_server import RESULT_SET_MAX_ROWS, VirtuosoServer
@@ -402,6 +408,48 @@ def test_urls_with_credentials_are_refused_without_repeating_them() -> None:
         configure_store("")
 
 
+def test_the_authentication_scheme_is_checked_and_digest_sends_nothing_unasked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HAIRKG_STORE_USER", "loader")
+    monkeypatch.setenv("HAIRKG_STORE_PASSWORD", "s3cret-value")
+    monkeypatch.setenv("HAIRKG_STORE_AUTH", "kerberos")
+    with pytest.raises(StoreConfigError, match="HAIRKG_STORE_AUTH must be one of basic, digest"):
+        StoreConfig.from_env("http://127.0.0.1:1/sparql")
+    monkeypatch.setenv("HAIRKG_STORE_AUTH", "Digest")
+    config = StoreConfig.from_env("http://127.0.0.1:1/sparql")
+    assert config.auth == "digest"
+    assert config.headers() == {}  # the password goes only into the answer to a challenge
+    assert "s3cret" not in repr(config)
+    monkeypatch.delenv("HAIRKG_STORE_AUTH")
+    assert "Authorization" in StoreConfig.from_env("http://127.0.0.1:1/sparql").headers()
+
+
+def test_load_batches_keep_the_triples_of_a_blank_node_together() -> None:
+    plain = [f"<urn:x:s{i}> <urn:x:p> <urn:x:o> ." for i in range(5)]
+    linked = ["_:a <urn:x:p> _:b .", "_:b <urn:x:p> <urn:x:o> .", "<urn:x:s> <urn:x:p> _:a ."]
+    alone = ['_:c <urn:x:p> "x" .', "<urn:x:t> <urn:x:p> _:c ."]
+    batches = _batches(sorted([*plain, *linked, *alone]), 3)
+    assert sorted(line for batch in batches for line in batch) == sorted([*plain, *linked, *alone])
+    assert all(len(batch) <= 3 for batch in batches)
+    for group in (linked, alone):
+        assert any(set(group) <= set(batch) for batch in batches), group
+
+
+def test_a_protocol_dataset_blanks_the_query_s_from_clauses() -> None:
+    query = (
+        "PREFIX g: <urn:g:>\n"
+        "SELECT * FROM <urn:a>\n"
+        "  FROM NAMED g:b # FROM <urn:c>\n"
+        'WHERE { ?s ?p "FROM <urn:d>" { SELECT * WHERE { ?a ?b ?c } } }'
+    )
+    blanked = _without_dataset_clauses(query)
+    assert blanked.splitlines()[1].rstrip() == "SELECT *"
+    assert blanked.splitlines()[2].strip() == "# FROM <urn:c>"
+    assert blanked.splitlines()[3] == query.splitlines()[3]
+    assert len(blanked) == len(query)  # line and column numbers in the store's messages hold
+
+
 # -- Virtuoso: what differs, measured ---------------------------------------------------------
 
 
@@ -642,9 +690,12 @@ class FlakyStore:
                     "denied": (401, b"authentication required"),
                     "error": (500, b"internal store error"),
                     "refuse": (400, b"Virtuoso 37000 Error SP030: some dialect problem"),
+                    "capped": (200, CAPPED_ROWS),
                 }[flaky.mode]
                 self.send_response(status)
                 self.send_header("Content-Type", JSON if status == 200 else "text/plain")
+                if flaky.mode == "capped":  # as Virtuoso says it cut at ResultSetMaxRows
+                    self.send_header("X-SPARQL-MaxRows", "3")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -702,6 +753,12 @@ def flaky_app(flaky_service: Service, flaky_store: FlakyStore, tmp_path: Path) -
 
 
 ASK = "/sparql?query=" + quote("ASK { ?s ?p ?o }")
+CAPPED_ROWS = json.dumps(
+    {
+        "head": {"vars": ["x"]},
+        "results": {"bindings": [{"x": {"type": "uri", "value": f"urn:x:{i}"}} for i in range(3)]},
+    }
+).encode()
 
 
 def ready_status(client: FlaskClient, want: int) -> int:
@@ -755,6 +812,18 @@ def test_a_query_the_store_refuses_is_400_with_its_message(
     assert response.get_data(as_text=True) == (
         "the triple store refused the query: Virtuoso 37000 Error SP030: some dialect problem\n"
     )
+
+
+def test_a_row_cap_the_store_reports_in_a_header_is_reported(
+    flaky_app: Flask, flaky_store: FlakyStore
+) -> None:
+    client = flaky_app.test_client()
+    assert ready_status(client, 200) == 200
+    flaky_store.mode = "capped"
+    response = client.get("/sparql?query=" + quote("SELECT ?x WHERE { ?x ?p ?o }"))
+    assert response.status_code == 200
+    assert len(json.loads(response.get_data())["results"]["bindings"]) == 3
+    assert response.headers["Hairkg-Result-Truncated"] == "true; limit=3"
 
 
 def test_a_store_that_goes_down_and_comes_back(flaky_app: Flask, flaky_store: FlakyStore) -> None:
