@@ -2,19 +2,22 @@
 
 hairkg keeps every rule of its endpoint and lets the store only evaluate: the guard has
 already refused updates, ``SERVICE`` and over-large queries; here the query is parsed (so a
-syntax error reads as on the embedded store), then goes to the store
-as a form POST (the one form every store answers, see the SPARQL 1.1 Protocol, 2.1.2) with
-the protocol's ``default-graph-uri``/``named-graph-uri`` (a query naming no dataset gets the
-served graphs, so its default graph is their union as on the embedded store); the answer is asked for as SPARQL
-JSON results or N-Triples, read as a stream, cut at the row cap, and written in the format
-the client negotiated by hairkg's own writers, so every format works whatever the store
-offers. The time limit is the worker pool's: a query past it has its worker killed, which
-closes the connection and abandons the remote request.
+syntax error reads as on the embedded store), then goes to the store as a form POST (the one
+form every store answers, see the SPARQL 1.1 Protocol, 2.1.2) with the protocol's
+``default-graph-uri``/``named-graph-uri`` (a query naming no dataset gets the served graphs,
+so its default graph is their union as on the embedded store); the answer is asked for as
+SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE), read as a stream, cut
+at the row cap (and said to be cut where the store cut it, as Virtuoso's
+``X-SPARQL-MaxRows`` says), and written in the format the client negotiated by hairkg's own
+writers, so every format works whatever the store offers. The time limit is the worker
+pool's: a query past it has its worker killed, which closes the connection and abandons the
+remote request.
 
 Where the store is: ``--store-query-url`` or ``HAIRKG_STORE_QUERY_URL`` (and the update URL
-for ``hairkg load``); who we are: ``HAIRKG_STORE_USER`` and ``HAIRKG_STORE_PASSWORD`` (HTTP Basic),
-read from the environment only, never from the command line, and never written into a log or
-a message. A store that is down, slow or refusing answers 503 with ``Retry-After``.
+for ``hairkg load``); who we are: ``HAIRKG_STORE_USER`` and ``HAIRKG_STORE_PASSWORD`` (HTTP
+Basic, or HTTP Digest with ``HAIRKG_STORE_AUTH=digest``), read from the environment only,
+never from the command line, and never written into a log or a message. A store that is
+down, slow or refusing answers 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
