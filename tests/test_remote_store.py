@@ -515,6 +515,22 @@ def test_virtuoso_refuses_a_wrong_password_and_the_message_does_not_show_it(
 
 
 @pytest.mark.virtuoso
+def test_loading_through_virtuoso_s_read_only_endpoint_says_what_to_configure(
+    virtuoso: VirtuosoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HAIRKG_STORE_USER", "HAIRKG_STORE_PASSWORD", "HAIRKG_STORE_AUTH"):
+        monkeypatch.delenv(name, raising=False)
+    graph = "https://w3id.org/hairkg/graph/mappings"
+    before = count_in_store(virtuoso, graph)
+    config = StoreConfig.from_env(virtuoso.query_url, virtuoso.query_url)  # /sparql: reads only
+    with pytest.raises(StoreError) as raised:
+        upload_graphs(config, {graph: ["<urn:x:s> <urn:x:p> <urn:x:o> ."]})
+    message = str(raised.value)
+    assert "does not let hairkg write" in message and "SPARQL_UPDATE" in message
+    assert count_in_store(virtuoso, graph) == before
+
+
+@pytest.mark.virtuoso
 def test_virtuoso_queries_see_exactly_the_served_graphs(
     on_virtuoso: FlaskClient, client: FlaskClient, virtuoso: VirtuosoServer
 ) -> None:

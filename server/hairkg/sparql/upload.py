@@ -42,9 +42,26 @@ def staging_graph(graph: str) -> str:
     return "urn:hairkg:staging:" + quote(graph, safe="")
 
 
+#: What a store says when the account may read but not write (Virtuoso: "SR186:SECURITY: No
+#: permission to execute procedure DB.DBA.SPARQL_INSERT_DICT_CONTENT", with HTTP 500).
+_NO_PERMISSION = ("no permission", "permission denied", "not authorized")
+
+
 def _update(config: StoreConfig, update: str) -> None:
-    with post_form(config, config.update_url, [("update", update)], "*/*") as answer:
-        answer.read()
+    try:
+        with post_form(config, config.update_url, [("update", update)], "*/*") as answer:
+            answer.read()
+    except StoreError as error:
+        said = str(error).split("SPARQL query:")[0].lower()  # not the data Virtuoso echoes
+        if any(word in said for word in _NO_PERMISSION):
+            raise UploadError(
+                f"the triple store at {config.where} does not let hairkg write: {error} (the "
+                "update URL must take updates from the user in HAIRKG_STORE_USER; on Virtuoso, "
+                "/sparql-auth with a user granted SPARQL_UPDATE and HAIRKG_STORE_AUTH=digest)",
+                status=error.status,
+                retry_after=error.retry_after,
+            ) from None
+        raise
 
 
 def count_triples(config: StoreConfig, graph: str) -> int:
