@@ -707,6 +707,12 @@ class FlakyStore:
                     "error": (500, b"internal store error"),
                     "refuse": (400, b"Virtuoso 37000 Error SP030: some dialect problem"),
                     "capped": (200, CAPPED_ROWS),
+                    # Virtuoso 7.2.5 past its MaxQueryExecutionTime, as measured
+                    "store-timeout": (
+                        500,
+                        b"Virtuoso S1T00 Error SR171: Transaction timed out\n\nSPARQL query:\n"
+                        b"SELECT ?a WHERE { ?a ?b ?c . ?d ?e ?f }",
+                    ),
                 }[flaky.mode]
                 self.send_response(status)
                 self.send_header("Content-Type", JSON if status == 200 else "text/plain")
@@ -840,6 +846,21 @@ def test_a_row_cap_the_store_reports_in_a_header_is_reported(
     assert response.status_code == 200
     assert len(json.loads(response.get_data())["results"]["bindings"]) == 3
     assert response.headers["Hairkg-Result-Truncated"] == "true; limit=3"
+
+
+def test_the_store_s_own_time_limit_reads_as_hairkg_s(
+    flaky_app: Flask, flaky_store: FlakyStore
+) -> None:
+    client = flaky_app.test_client()
+    assert ready_status(client, 200) == 200
+    flaky_store.mode = "store-timeout"
+    response = client.get(ASK)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert response.get_data(as_text=True) == (
+        "query stopped: it ran longer than the triple store's own time limit (Virtuoso S1T00 "
+        "Error SR171: Transaction timed out); add LIMIT or narrow the pattern\n"
+    )
 
 
 def test_a_store_that_goes_down_and_comes_back(flaky_app: Flask, flaky_store: FlakyStore) -> None:

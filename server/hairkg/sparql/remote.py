@@ -86,6 +86,7 @@ _MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
 #: own time limit is the worker pool's, which abandons the request by killing the worker.
 _SOCKET_TIMEOUT = 60.0
 _ERROR_SNIPPET = 600
+_STORE_TIMED_OUT = re.compile(r"\bSR171\b|transaction timed out|query timeout", re.IGNORECASE)
 
 
 class StoreConfigError(HairkgError):
@@ -295,6 +296,14 @@ def _http_error(config: StoreConfig, status: int, body: bytes) -> StoreError:
             f"the triple store at {where} redirects (HTTP {status}); configure the URL it "
             "redirects to",
             retry_after=30,
+        )
+    if status >= 500 and _STORE_TIMED_OUT.search(_snippet(body).split("SPARQL query:")[0]):
+        # Virtuoso past its MaxQueryExecutionTime: HTTP 500 "S1T00 Error SR171: Transaction
+        # timed out"; said as hairkg says its own time limit
+        return StoreError(
+            f"query stopped: it ran longer than the triple store's own time limit "
+            f"({_snippet(body).split(' SPARQL query:')[0]}); add LIMIT or narrow the pattern",
+            retry_after=1,
         )
     if status == 429 or status >= 500:
         return StoreError(
