@@ -912,7 +912,15 @@ def test_a_hanging_store_hits_the_time_limit_and_the_request_is_abandoned(
 
 
 @pytest.mark.slow
-def test_live_server_over_oxigraph_server(store: OxigraphServer) -> None:
+@pytest.mark.parametrize(
+    "server",
+    [
+        pytest.param("store", id="oxigraph-server"),
+        pytest.param("virtuoso", id="virtuoso", marks=pytest.mark.virtuoso),
+    ],
+)
+def test_live_server_over_a_remote_store(server: str, request: pytest.FixtureRequest) -> None:
+    remote_store: OxigraphServer | VirtuosoServer = request.getfixturevalue(server)
     with start_server(
         "--no-validate",
         "--workers",
@@ -920,15 +928,23 @@ def test_live_server_over_oxigraph_server(store: OxigraphServer) -> None:
         "--store",
         "sparql",
         "--store-query-url",
-        store.query_url,
+        remote_store.query_url,
         env={"HAIRKG_ACCESS_LOG": "off"},
     ) as live:
         with urllib.request.urlopen(live.url + "/ready", timeout=60) as ready:
             assert ready.status == 200
-        request = urllib.request.Request(
+        request_ = urllib.request.Request(
             live.endpoint + "?query=" + quote("SELECT * WHERE { ?s a ?c } LIMIT 2"),
             headers={"Accept": "text/csv"},
         )
-        with urllib.request.urlopen(request, timeout=60) as answer:
+        with urllib.request.urlopen(request_, timeout=60) as answer:
             assert answer.headers["Content-Type"].startswith("text/csv")
             assert len(answer.read().decode().splitlines()) == 3
+        # a CONSTRUCT in a syntax the store refuses to write (Virtuoso: 406), written by hairkg
+        construct = urllib.request.Request(
+            live.endpoint + "?query=" + quote("CONSTRUCT WHERE { ?s a ?c } LIMIT 2"),
+            headers={"Accept": "application/n-quads"},
+        )
+        with urllib.request.urlopen(construct, timeout=60) as answer:
+            assert answer.headers["Content-Type"].startswith("application/n-quads")
+            assert len(answer.read().decode().splitlines()) == 2
