@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import http.server
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -618,6 +619,43 @@ def test_virtuoso_row_cap_is_detected_and_reported(
     assert graph.headers["Hairkg-Result-Truncated"] == "true; limit=10000"
     own = virtuoso_client(virtuoso_service, virtuoso, row_limit=5).get(everything)
     assert own.headers["Hairkg-Result-Truncated"] == "true; limit=5"
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.virtuoso
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+def test_virtuoso_stops_a_query_hairkg_abandons_at_its_time_limit(
+    virtuoso: VirtuosoServer,
+) -> None:
+    service = prepare_service(
+        Settings(
+            store="sparql",
+            store_query_url=virtuoso.query_url,
+            validate=False,
+            workers=1,
+            query_timeout=2.0,
+        )
+    )
+    try:
+        client = virtuoso_client(service, virtuoso)
+        endless = (  # 4,116^3 rows to filter; Virtuoso's own limit is 60 s
+            "SELECT ?a WHERE { GRAPH <https://w3id.org/hairkg/graph/data> { ?a ?b ?c . ?d ?e ?f ."
+            ' ?g ?h ?i FILTER(CONCAT(STR(?c), STR(?f), STR(?i)) = "x") } } LIMIT 5'
+        )
+        response = client.get("/sparql?query=" + quote(endless))
+        assert response.status_code == 503
+        assert "2 s limit" in response.get_data(as_text=True)
+        assert virtuoso.process is not None
+        time.sleep(1)  # the closed connection reaches Virtuoso
+        before = _cpu_seconds(virtuoso.process.pid)
+        time.sleep(3)
+        assert _cpu_seconds(virtuoso.process.pid) - before < 1.0  # it stopped working on it
+    finally:
+        service.close()
 
 
 @pytest.mark.virtuoso
