@@ -637,7 +637,7 @@ def test_virtuoso_stops_a_query_hairkg_abandons_at_its_time_limit(
             store_query_url=virtuoso.query_url,
             validate=False,
             workers=1,
-            query_timeout=2.0,
+            query_timeout=1.0,
         )
     )
     try:
@@ -648,12 +648,20 @@ def test_virtuoso_stops_a_query_hairkg_abandons_at_its_time_limit(
         )
         response = client.get("/sparql?query=" + quote(endless))
         assert response.status_code == 503
-        assert "2 s limit" in response.get_data(as_text=True)
+        assert "1 s limit" in response.get_data(as_text=True)
         assert virtuoso.process is not None
-        time.sleep(1)  # the closed connection reaches Virtuoso
-        before = _cpu_seconds(virtuoso.process.pid)
-        time.sleep(3)
-        assert _cpu_seconds(virtuoso.process.pid) - before < 1.0  # it stopped working on it
+        # Virtuoso notices the closed connection within a second or two (measured: 1.2 s of
+        # CPU after a 1 s limit, 0.2 s after a 2 s one), then idles; left alone, it would work
+        # on until its own limit, 60 s
+        deadline = time.monotonic() + 10
+        last = _cpu_seconds(virtuoso.process.pid)
+        while True:
+            time.sleep(0.5)
+            now = _cpu_seconds(virtuoso.process.pid)
+            if now - last < 0.05:
+                break
+            assert time.monotonic() < deadline, "Virtuoso still works on the abandoned query"
+            last = now
     finally:
         service.close()
 
