@@ -10,10 +10,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset
 
+from hairkg.cli import main
 from hairkg.graph.loading import load_dataset
 from hairkg.service import Service, prepare_service
 from hairkg.settings import Settings
 from hairkg.web import create_app
+from virtuoso_server import VirtuosoServer, virtuoso_missing
 
 
 class BufferedClient(FlaskClient):
@@ -71,3 +73,48 @@ def app(service: Service) -> Flask:
 @pytest.fixture()
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
+    """One Virtuoso for the session (``tests/virtuoso_server.py``), holding the shipped graph as
+    ``hairkg load`` put it; skipped with the reason when Virtuoso is not installed."""
+    missing = virtuoso_missing()
+    if missing is not None:
+        pytest.skip(missing)
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso-store"))
+    try:
+        server.start()
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in server.loader_environment.items():
+                patch.setenv(name, value)
+            code = main(
+                [
+                    "load",
+                    "--store",
+                    "sparql",
+                    "--store-query-url",
+                    server.query_url,
+                    "--store-update-url",
+                    server.update_url,
+                ]
+            )
+        assert code == 0
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_service(virtuoso: VirtuosoServer) -> Iterator[Service]:
+    prepared = prepare_service(
+        Settings(
+            store="sparql",
+            store_query_url=virtuoso.query_url,
+            validate=False,
+            workers=1,
+            query_timeout=10.0,
+        )
+    )
+    yield prepared
+    prepared.close()

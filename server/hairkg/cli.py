@@ -372,7 +372,8 @@ def _store_urls(sub: argparse.ArgumentParser) -> None:
         metavar="URL",
         default=None,
         help="with --store sparql: the store's SPARQL query endpoint (HAIRKG_STORE_QUERY_URL); "
-        "credentials only in HAIRKG_STORE_USER and HAIRKG_STORE_PASSWORD",
+        "credentials only in HAIRKG_STORE_USER and HAIRKG_STORE_PASSWORD (HAIRKG_STORE_AUTH=digest "
+        "for HTTP Digest)",
     )
     sub.add_argument(
         "--store-update-url",

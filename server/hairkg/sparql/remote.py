@@ -2,28 +2,33 @@
 
 hairkg keeps every rule of its endpoint and lets the store only evaluate: the guard has
 already refused updates, ``SERVICE`` and over-large queries; here the query is parsed (so a
-syntax error reads as on the embedded store), then goes to the store
-as a form POST (the one form every store answers, see the SPARQL 1.1 Protocol, 2.1.2) with
-the protocol's ``default-graph-uri``/``named-graph-uri`` (a query naming no dataset gets the
-served graphs, so its default graph is their union as on the embedded store); the answer is asked for as SPARQL
-JSON results or N-Triples, read as a stream, cut at the row cap, and written in the format
-the client negotiated by hairkg's own writers, so every format works whatever the store
-offers. The time limit is the worker pool's: a query past it has its worker killed, which
-closes the connection and abandons the remote request.
+syntax error reads as on the embedded store), then goes to the store as a form POST (the one
+form every store answers, see the SPARQL 1.1 Protocol, 2.1.2) with the protocol's
+``default-graph-uri``/``named-graph-uri`` (a query naming no dataset gets the served graphs,
+so its default graph is their union as on the embedded store); the answer is asked for as
+SPARQL JSON results (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE), read as a stream, cut
+at the row cap (and said to be cut where the store cut it, as Virtuoso's
+``X-SPARQL-MaxRows`` says), and written in the format the client negotiated by hairkg's own
+writers, so every format works whatever the store offers. The time limit is the worker
+pool's: a query past it has its worker killed, which closes the connection and abandons the
+remote request.
 
 Where the store is: ``--store-query-url`` or ``HAIRKG_STORE_QUERY_URL`` (and the update URL
-for ``hairkg load``); who we are: ``HAIRKG_STORE_USER`` and ``HAIRKG_STORE_PASSWORD`` (HTTP Basic),
-read from the environment only, never from the command line, and never written into a log or
-a message. A store that is down, slow or refusing answers 503 with ``Retry-After``.
+for ``hairkg load``); who we are: ``HAIRKG_STORE_USER`` and ``HAIRKG_STORE_PASSWORD`` (HTTP
+Basic, or HTTP Digest with ``HAIRKG_STORE_AUTH=digest``), read from the environment only,
+never from the command line, and never written into a log or a message. A store that is
+down, slow or refusing answers 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import http.client
 import itertools
 import json
 import os
+import re
 import socket
 import time
 import urllib.error
@@ -46,8 +51,10 @@ from hairkg.sparql.engines import (
     _boolean_response,
     _graph_response,
     _solutions_response,
+    _truncation_headers,
     syntax_error_message,
 )
+from hairkg.sparql.guard import _TOKENS
 
 __all__ = [
     "SparqlStoreEngine",
@@ -62,14 +69,24 @@ QUERY_URL_VARIABLE = "HAIRKG_STORE_QUERY_URL"
 UPDATE_URL_VARIABLE = "HAIRKG_STORE_UPDATE_URL"
 USER_VARIABLE = "HAIRKG_STORE_USER"
 PASSWORD_VARIABLE = "HAIRKG_STORE_PASSWORD"  # noqa: S105 - the name of a variable
+AUTH_VARIABLE = "HAIRKG_STORE_AUTH"
+#: How the credentials are sent: ``basic`` with every request, or ``digest`` in answer to the
+#: store's challenge (Virtuoso's ``/sparql-auth``), so the password never crosses the wire.
+AUTH_SCHEMES = ("basic", "digest")
 
 _SOLUTIONS = "application/sparql-results+json"
 _TRIPLES = "application/n-triples"
-_ACCEPT = f"{_SOLUTIONS}, {_TRIPLES};q=0.9, text/plain;q=0.1"
+#: What is asked for, by query form: a store may answer CONSTRUCT as a table of ?s ?p ?o in
+#: SPARQL JSON when asked for both (Virtuoso 7.2 does), so each form asks for its own kind only.
+_ACCEPT_SOLUTIONS = _SOLUTIONS
+_ACCEPT_TRIPLES = f"{_TRIPLES}, text/plain;q=0.1"
+#: Virtuoso's header on an answer cut at its ``ResultSetMaxRows`` (it says nothing else).
+_MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
 #: Seconds to wait for the store to accept a connection or send the next bytes; the query's
 #: own time limit is the worker pool's, which abandons the request by killing the worker.
 _SOCKET_TIMEOUT = 60.0
 _ERROR_SNIPPET = 600
+_STORE_TIMED_OUT = re.compile(r"\bSR171\b|transaction timed out|query timeout", re.IGNORECASE)
 
 
 class StoreConfigError(HairkgError):
@@ -141,6 +158,7 @@ class StoreConfig:
     update_url: str = ""
     user: str = ""
     password: str = ""
+    auth: str = "basic"
 
     def __repr__(self) -> str:
         return f"StoreConfig(query_url={self.query_url!r}, update_url={self.update_url!r})"
@@ -155,11 +173,15 @@ class StoreConfig:
                 f"{QUERY_URL_VARIABLE}"
             )
         update_url = update_url.strip() or os.environ.get(UPDATE_URL_VARIABLE, "")
+        auth = os.environ.get(AUTH_VARIABLE, "").strip().lower() or "basic"
+        if auth not in AUTH_SCHEMES:
+            raise StoreConfigError(f"{AUTH_VARIABLE} must be one of {', '.join(AUTH_SCHEMES)}")
         return cls(
             query_url=_check_url(query_url, QUERY_URL_VARIABLE),
             update_url=_check_url(update_url, UPDATE_URL_VARIABLE) if update_url.strip() else "",
             user=os.environ.get(USER_VARIABLE, ""),
             password=os.environ.get(PASSWORD_VARIABLE, ""),
+            auth=auth,
         )
 
     @property
@@ -169,7 +191,8 @@ class StoreConfig:
         return f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
 
     def headers(self) -> dict[str, str]:
-        if not self.user and not self.password:
+        """The ``Authorization`` sent with every request (HTTP Basic), if any."""
+        if (not self.user and not self.password) or self.auth != "basic":
             return {}
         token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")
         return {"Authorization": f"Basic {token}"}
@@ -182,8 +205,20 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-# no proxies from the environment: the store is addressed directly, credentials go nowhere else
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+def _opener(config: StoreConfig) -> urllib.request.OpenerDirector:
+    """How requests are sent: never through a proxy from the environment (the store is
+    addressed directly, credentials go nowhere else), never following a redirect, and with
+    ``digest`` answering the store's challenge, for the store's own URLs only."""
+    handlers: list[urllib.request.BaseHandler] = [
+        urllib.request.ProxyHandler({}),
+        _NoRedirect(),
+    ]
+    if config.auth == "digest" and (config.user or config.password):
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        urls = [url for url in (config.query_url, config.update_url) if url]
+        passwords.add_password(None, urls, config.user, config.password)
+        handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
+    return urllib.request.build_opener(*handlers)
 
 
 def _snippet(body: bytes) -> str:
@@ -211,7 +246,7 @@ def post_form(
         },
     )
     try:
-        return cast(http.client.HTTPResponse, _OPENER.open(request, timeout=timeout))
+        return cast(http.client.HTTPResponse, _opener(config).open(request, timeout=timeout))
     except urllib.error.HTTPError as error:
         with error:
             body = error.read(_ERROR_SNIPPET)
@@ -262,6 +297,14 @@ def _http_error(config: StoreConfig, status: int, body: bytes) -> StoreError:
             "redirects to",
             retry_after=30,
         )
+    if status >= 500 and _STORE_TIMED_OUT.search(_snippet(body).split("SPARQL query:")[0]):
+        # Virtuoso past its MaxQueryExecutionTime: HTTP 500 "S1T00 Error SR171: Transaction
+        # timed out"; said as hairkg says its own time limit
+        return StoreError(
+            f"query stopped: it ran longer than the triple store's own time limit "
+            f"({_snippet(body).split(' SPARQL query:')[0]}); add LIMIT or narrow the pattern",
+            retry_after=1,
+        )
     if status == 429 or status >= 500:
         return StoreError(
             f"the triple store at {where} is unavailable (HTTP {status}): {_snippet(body)}",
@@ -273,12 +316,29 @@ def _http_error(config: StoreConfig, status: int, body: bytes) -> StoreError:
     )
 
 
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_CANONICAL_BOOLEAN = {"0": "false", "1": "true"}
+
+
+def _canonical(term: Any) -> Any:
+    """``term`` with a boolean's canonical form: Virtuoso stores ``"false"^^xsd:boolean`` as
+    a number and gives it back as ``"0"^^xsd:boolean``, the same value written otherwise."""
+    if (
+        isinstance(term, ox.Literal)
+        and term.value in _CANONICAL_BOOLEAN
+        and term.datatype.value == _BOOLEAN
+    ):
+        return ox.Literal(_CANONICAL_BOOLEAN[term.value], datatype=term.datatype)
+    return term
+
+
 def _term(term: Any) -> Term:
     if isinstance(term, ox.NamedNode):
         return ("uri", term.value)
     if isinstance(term, ox.BlankNode):
         return ("bnode", term.value)
     if isinstance(term, ox.Literal):
+        term = _canonical(term)
         return ("literal", term.value, term.language or "", term.datatype.value)
     raise TypeError("RDF-star triple terms are not supported in results")
 
@@ -295,17 +355,52 @@ def _serialize(triples: Sequence[Any], fmt: RdfFormat) -> bytes:
     return data
 
 
+def _without_dataset_clauses(query: str) -> str:
+    """``query`` with its ``FROM`` / ``FROM NAMED`` clauses blanked out (newlines kept).
+
+    For a request whose protocol dataset must win over the query's own (SPARQL 1.1 Protocol
+    2.1.4): Virtuoso 7.2 merges the two instead. The query has parsed, so a ``FROM`` outside
+    every bracket is a dataset clause, followed by ``NAMED`` or not and one IRI.
+    """
+    pieces: list[str] = []
+    depth = 0
+    cut_from: int | None = None
+    last = 0
+    for match in _TOKENS.finditer(query):
+        kind, token = match.lastgroup, match.group()
+        if kind in ("string", "comment"):
+            continue
+        if kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif cut_from is None and depth == 0 and kind == "word" and token.upper() == "FROM":
+            cut_from = match.start()
+        elif cut_from is not None and kind in ("iri", "pname"):
+            pieces.append(query[last:cut_from])
+            pieces.append(re.sub(r"[^\n]", " ", query[cut_from : match.end()]))
+            last, cut_from = match.end(), None
+    pieces.append(query[last:])
+    return "".join(pieces)
+
+
 def _query_text(request: QueryRequest) -> str:
-    """The query as the store must see it: relative IRIs resolve against hairkg's endpoint.
+    """The query as the store must see it: relative IRIs resolve against hairkg's endpoint;
+    the protocol's dataset, when given, is the only one.
 
     The prologue is put on the query's first line, so the store's line numbers stay right.
     """
+    query = request.query
+    if request.uses_from and (
+        request.default_graphs is not None or request.named_graphs is not None
+    ):
+        query = _without_dataset_clauses(query)
     prologue = ""
     if request.base_iri:
         prologue += f"BASE <{request.base_iri}> "
     for prefix, namespace in (request.prefixes or {}).items():
         prologue += f"PREFIX {prefix}: <{namespace}> "
-    return prologue + request.query
+    return prologue + query
 
 
 class SparqlStoreEngine:
@@ -330,24 +425,28 @@ class SparqlStoreEngine:
         # parses queries, so a syntax error reads the same whatever the store
         self._parser = ox.Store()
 
-    def _syntax_error(self, request: QueryRequest) -> QueryResponse | None:
-        """The embedded engine's 400 for a query that does not parse, else None.
+    def _check(self, request: QueryRequest) -> QueryResponse | bool:
+        """The embedded engine's 400 for a query that does not parse, else whether the
+        query's answer is a graph (CONSTRUCT, DESCRIBE).
 
         The query is evaluated on an empty store, which parses it and finds nothing (results
         are lazy, and nothing is fetched).
         """
         try:
-            self._parser.query(request.query, base_iri=request.base_iri, prefixes=request.prefixes)
+            result = self._parser.query(
+                request.query, base_iri=request.base_iri, prefixes=request.prefixes
+            )
         except SyntaxError as error:
             return QueryResponse.error(400, syntax_error_message(str(error), request.query))
         except (ValueError, OSError):
-            pass  # not a syntax error: the store decides
-        return None
+            return False  # not a syntax error: the store decides
+        return isinstance(result, ox.QueryTriples)
 
     def execute(self, request: QueryRequest) -> QueryResponse:
-        refused = self._syntax_error(request)
-        if refused is not None:
-            return refused
+        checked = self._check(request)
+        if isinstance(checked, QueryResponse):
+            return checked
+        accept = _ACCEPT_TRIPLES if checked else _ACCEPT_SOLUTIONS
         fields = [("query", _query_text(request))]
         if request.default_graphs is not None or request.named_graphs is not None:
             # the protocol's dataset wins over FROM / FROM NAMED (SPARQL 1.1 Protocol 2.1.4)
@@ -359,13 +458,13 @@ class SparqlStoreEngine:
             fields += [("default-graph-uri", g) for g in self.union]
             fields += [("named-graph-uri", g) for g in self.union]
         try:
-            answer = post_form(self.config, self.config.query_url, fields, _ACCEPT)
+            answer = post_form(self.config, self.config.query_url, fields, accept)
         except StoreError as error:
             return error.response()
         with answer:
             media_type = (answer.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             try:
-                return self._convert(request, media_type, answer)
+                return self._convert(request, media_type, answer, graph=checked)
             except (SyntaxError, ValueError, OSError, http.client.HTTPException) as error:
                 return StoreError(
                     f"the triple store at {self.config.where} sent an answer hairkg cannot "
@@ -373,27 +472,66 @@ class SparqlStoreEngine:
                 ).response()
 
     def _convert(
-        self, request: QueryRequest, media_type: str, answer: http.client.HTTPResponse
+        self,
+        request: QueryRequest,
+        media_type: str,
+        answer: http.client.HTTPResponse,
+        graph: bool,
     ) -> QueryResponse:
-        if media_type in (_SOLUTIONS, "application/json"):
+        if media_type in (_SOLUTIONS, "application/json") and not graph:
             results = ox.parse_query_results(answer, format=ox.QueryResultsFormat.JSON)
             if isinstance(results, ox.QueryBoolean):
                 return _boolean_response(request, bool(results))
             names = [v.value for v in results.variables]
-            rows: Iterator[list[Term | None]] = (
+            counted = _Counted(
                 [None if s[i] is None else _term(s[i]) for i in range(len(names))] for s in results
             )
             # at most one row past the cap is read; closing the answer drops the rest
-            return _solutions_response(
-                request, names, itertools.islice(rows, request.row_limit + 1)
+            response = _solutions_response(
+                request, names, itertools.islice(counted, request.row_limit + 1)
             )
-        if media_type in (_TRIPLES, "text/plain"):
+            return _store_capped(response, answer, counted.count, request.row_limit)
+        if media_type in (_TRIPLES, "text/plain") and graph:
             quads = ox.parse(answer, format=ox.RdfFormat.N_TRIPLES)
-            triples = (quad.triple for quad in quads)
+            triples = (
+                ox.Triple(quad.subject, quad.predicate, _canonical(quad.object)) for quad in quads
+            )
             return _graph_response(
                 request, itertools.islice(triples, request.row_limit + 1), _serialize
             )
-        raise ValueError("neither SPARQL JSON results nor N-Triples")
+        expected = "N-Triples" if graph else "SPARQL JSON results"
+        raise ValueError(f"expected {expected} for this query")
+
+
+class _Counted(Iterator[list[Term | None]]):
+    """Rows passed through, counted."""
+
+    def __init__(self, rows: Iterator[list[Term | None]]) -> None:
+        self.rows = rows
+        self.count = 0
+
+    def __next__(self) -> list[Term | None]:
+        row = next(self.rows)
+        self.count += 1
+        return row
+
+
+def _store_capped(
+    response: QueryResponse, answer: http.client.HTTPResponse, rows: int, row_limit: int
+) -> QueryResponse:
+    """``response``, said to be truncated if the store cut the answer at its own row cap.
+
+    Virtuoso cuts a SELECT at ``ResultSetMaxRows`` and says so only in ``X-SPARQL-MaxRows``
+    (sent when the answer has that many rows; one of exactly that many cannot be told apart,
+    and is reported as cut). hairkg reports it as it reports its own cap, with the store's.
+    """
+    cap = (answer.headers.get(_MAX_ROWS_HEADER) or "").strip()
+    if response.status != 200 or "Hairkg-Result-Truncated" in response.headers:
+        return response
+    if not cap.isdigit() or int(cap) > row_limit or rows < int(cap):
+        return response
+    headers = {**response.headers, **_truncation_headers(True, int(cap))}
+    return dataclasses.replace(response, headers=headers)
 
 
 class StoreProbe:

@@ -1,0 +1,24 @@
+"""The endpoint's protocol tests again, with Virtuoso behind it.
+
+Every test of ``test_sparql_protocol.py`` that takes the ``client`` fixture runs here with the
+client below, whose ``/sparql`` asks Virtuoso (``tests/virtuoso_server.py``) over the SPARQL
+1.1 Protocol (the session's one Virtuoso, ``conftest.py``); skipped with the reason when
+Virtuoso is not installed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from hairkg.service import Service
+from test_remote_store import virtuoso_client
+from test_sparql_protocol import *  # noqa: F403 - the tests, each run with the client below
+from virtuoso_server import VirtuosoServer
+
+pytestmark = [pytest.mark.remote_store, pytest.mark.virtuoso]
+
+
+@pytest.fixture()
+def client(virtuoso_service: Service, virtuoso: VirtuosoServer) -> FlaskClient:
+    return virtuoso_client(virtuoso_service, virtuoso)
