@@ -10,11 +10,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset
 
-from hairkg.cli import main
 from hairkg.graph.loading import load_dataset
 from hairkg.service import Service, prepare_service
 from hairkg.settings import Settings
 from hairkg.web import create_app
+from remote_fixtures import load_shipped_graph, remote_store_service
 from virtuoso_server import VirtuosoServer, virtuoso_missing
 
 
@@ -88,18 +88,7 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServe
         with pytest.MonkeyPatch.context() as patch:
             for name, value in server.loader_environment.items():
                 patch.setenv(name, value)
-            code = main(
-                [
-                    "load",
-                    "--store",
-                    "sparql",
-                    "--store-query-url",
-                    server.query_url,
-                    "--store-update-url",
-                    server.update_url,
-                ]
-            )
-        assert code == 0
+            load_shipped_graph(server.query_url, server.update_url)
         yield server
     finally:
         server.stop()
@@ -107,14 +96,6 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServe
 
 @pytest.fixture(scope="session")
 def virtuoso_service(virtuoso: VirtuosoServer) -> Iterator[Service]:
-    prepared = prepare_service(
-        Settings(
-            store="sparql",
-            store_query_url=virtuoso.query_url,
-            validate=False,
-            workers=1,
-            query_timeout=10.0,
-        )
-    )
+    prepared = remote_store_service(virtuoso.query_url)
     yield prepared
     prepared.close()

@@ -47,6 +47,7 @@ from hairkg.sparql.remote import (
 from hairkg.sparql.upload import _batches, staging_graph, upload_graphs
 from hairkg.web import create_app
 from live_server import start_server
+from remote_fixtures import load_shipped_graph, remote_store_service
 from virtuoso_server import RESULT_SET_MAX_ROWS, VirtuosoServer
 
 JSON = "application/sparql-results+json"
@@ -139,18 +140,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
     server = OxigraphServer(tmp_path_factory.mktemp("oxigraph-store"))
     server.start()
     try:
-        code = main(
-            [
-                "load",
-                "--store",
-                "sparql",
-                "--store-query-url",
-                server.query_url,
-                "--store-update-url",
-                server.update_url,
-            ]
-        )
-        assert code == 0
+        load_shipped_graph(server.query_url, server.update_url)
         yield server
     finally:
         server.stop()
@@ -158,15 +148,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
 
 @pytest.fixture(scope="module")
 def remote_service(store: OxigraphServer) -> Iterator[Service]:
-    prepared = prepare_service(
-        Settings(
-            store="sparql",
-            store_query_url=store.query_url,
-            validate=False,
-            workers=1,
-            query_timeout=10.0,
-        )
-    )
+    prepared = remote_store_service(store.query_url)
     yield prepared
     prepared.close()
 

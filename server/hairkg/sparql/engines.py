@@ -335,16 +335,24 @@ class OxigraphEngine:
     def _serialize_triples(
         self, triples: Sequence[Any], fmt: RdfFormat, prefixes: dict[str, str]
     ) -> bytes:
-        ox = self._ox
-        rdf_format = fmt.oxigraph
-        if rdf_format.supports_datasets:
-            items: Sequence[Any] = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
-        else:
-            items = triples
-        use_prefixes = rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
-        data = ox.serialize(items, format=rdf_format, prefixes=prefixes if use_prefixes else None)
-        assert isinstance(data, bytes)
-        return data
+        return serialize_oxigraph_triples(triples, fmt, prefixes)
+
+
+def serialize_oxigraph_triples(
+    triples: Sequence[Any], fmt: RdfFormat, prefixes: dict[str, str]
+) -> bytes:
+    """Write Oxigraph triples in ``fmt`` (as quads of the default graph for dataset formats)."""
+    import pyoxigraph as ox
+
+    rdf_format = fmt.oxigraph
+    if rdf_format.supports_datasets:
+        items: Sequence[Any] = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
+    else:
+        items = triples
+    use_prefixes = rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
+    data = ox.serialize(items, format=rdf_format, prefixes=prefixes if use_prefixes else None)
+    assert isinstance(data, bytes)
+    return data
 
 
 class RdflibEngine:

@@ -52,6 +52,7 @@ from hairkg.sparql.engines import (
     _graph_response,
     _solutions_response,
     _truncation_headers,
+    serialize_oxigraph_triples,
     syntax_error_message,
 )
 from hairkg.sparql.guard import _TOKENS
@@ -356,15 +357,7 @@ def _term(term: Any) -> Term:
 
 
 def _serialize(triples: Sequence[Any], fmt: RdfFormat) -> bytes:
-    rdf_format = fmt.oxigraph
-    if rdf_format.supports_datasets:
-        items: Sequence[Any] = [ox.Quad(t.subject, t.predicate, t.object) for t in triples]
-    else:
-        items = triples
-    use_prefixes = rdf_format in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML)
-    data = ox.serialize(items, format=rdf_format, prefixes=PREFIXES if use_prefixes else None)
-    assert isinstance(data, bytes)
-    return data
+    return serialize_oxigraph_triples(triples, fmt, PREFIXES)
 
 
 def _without_dataset_clauses(query: str) -> str:
