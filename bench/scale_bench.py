@@ -10,9 +10,10 @@ For each size (synthetic N-Triples from ``synthetic_data.py``) and each variant,
   --location DIR``, ready at its first answer;
 * ``pyoxigraph``: ``pyoxigraph.Store().bulk_load(path=FILE)`` in a fresh interpreter (in memory).
 
-Memory is read from ``/proc`` every 20 ms over the whole process tree: peak of the summed RSS
-while starting, then, once ready, the steady RSS and PSS (proportional set size: shared pages
-split between the processes sharing them) of every process. Usage::
+Memory is read from ``/proc`` every 20 ms over the whole process tree: peaks of the summed
+PSS (shared pages split between the processes sharing them: what the tree takes from the
+machine) and of the summed RSS (which counts the store once per forked worker) while
+starting, then, once ready, the steady RSS and PSS of every process. Usage::
 
     .venv/bin/python bench/scale_bench.py --sizes 10000 100000 1000000 \
         [--baseline /tmp/base/server] [--variants hairkg oxigraph pyoxigraph] [--output r.md]
@@ -95,18 +96,28 @@ def pss_mb(pid: int) -> float:
 
 
 class Sampler:
-    """Peak of the summed RSS of a process tree, sampled every 20 ms."""
+    """Peaks of the summed RSS (every 20 ms) and PSS (every 100 ms) of a process tree.
+
+    Summed RSS counts a page shared by forked processes once per process; summed PSS splits
+    it between them, so it is what the tree takes from the machine.
+    """
 
     def __init__(self, root: int) -> None:
         self.root = root
         self.peak = 0.0
+        self.peak_pss = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        samples = 0
         while not self._stop.is_set():
-            self.peak = max(self.peak, sum(rss_mb(p) for p in tree(self.root)))
+            pids = tree(self.root)
+            self.peak = max(self.peak, sum(rss_mb(p) for p in pids))
+            if samples % 5 == 0:  # PSS costs the kernel a walk of every page: every 100 ms
+                self.peak_pss = max(self.peak_pss, sum(pss_mb(p) for p in pids))
+            samples += 1
             self._stop.wait(0.02)
 
     def stop(self) -> float:
@@ -121,7 +132,8 @@ class Result:
     size: int
     ready_s: float | None = None
     load_s: float | None = None  # oxigraph: the load step alone
-    peak_mb: float | None = None
+    peak_mb: float | None = None  # summed RSS
+    peak_pss_mb: float | None = None  # summed PSS (a single process: its peak RSS)
     steady_rss_mb: list[float] = field(default_factory=list)
     steady_pss_mb: list[float] = field(default_factory=list)
     note: str = ""
@@ -191,6 +203,7 @@ def _serve_and_measure(
         result.steady_pss_mb = [pss_mb(p) for p in pids]
     finally:
         result.peak_mb = sampler.stop()
+        result.peak_pss_mb = sampler.peak_pss
         process.terminate()
         try:
             process.wait(20)
@@ -266,6 +279,7 @@ def run_oxigraph(data: Path, size: int, workdir: Path, timeout: float) -> Result
     )
     result.ready_s = result.load_s + (serve.ready_s or 0.0)
     result.peak_mb = max(load_peak, serve.peak_mb or 0.0)
+    result.peak_pss_mb = max(load_peak, serve.peak_pss_mb or 0.0)
     result.steady_rss_mb = serve.steady_rss_mb
     result.steady_pss_mb = serve.steady_pss_mb
     result.note = (
@@ -291,22 +305,34 @@ def run_pyoxigraph(data: Path, size: int) -> Result:
     process.returncode = 0
     seconds = float(out.split()[0])
     result.load_s = result.ready_s = seconds
-    result.peak_mb = usage.ru_maxrss / 1000
+    result.peak_mb = result.peak_pss_mb = usage.ru_maxrss / 1000
     result.note = "in-memory bulk_load, load alone"
     return result
 
 
 def render(results: Sequence[Result], args: argparse.Namespace) -> str:
     lines = [
-        "| size | variant | start-to-ready s | peak MB (all processes) | steady RSS MB (per process) | steady PSS MB total | note |",
-        "|---|---|---|---|---|---|---|",
+        "| size | variant | start-to-ready s | ÷ oxigraph | peak PSS MB (all processes) | ÷ oxigraph | peak RSS MB summed | steady RSS MB (per process) | steady PSS MB total | note |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    oxigraph = {r.size: r for r in results if r.variant == "oxigraph"}
+
+    def ratio(value: float | None, reference: float | None) -> str:
+        return f"{value / reference:.2f}x" if value and reference else "-"
+
     for r in results:
+        ref = oxigraph.get(r.size)
         ready = f"{r.ready_s:.2f}" if r.ready_s is not None else "-"
+        ready_ratio = ratio(r.ready_s, ref.ready_s if ref else None)
+        peak_pss = f"{r.peak_pss_mb:.0f}" if r.peak_pss_mb else "-"
+        pss_ratio = ratio(r.peak_pss_mb, ref.peak_pss_mb if ref else None)
         peak = f"{r.peak_mb:.0f}" if r.peak_mb else "-"
         rss = " + ".join(f"{m:.0f}" for m in r.steady_rss_mb) or "-"
         pss = f"{sum(r.steady_pss_mb):.0f}" if r.steady_pss_mb else "-"
-        lines.append(f"| {r.size:,} | {r.variant} | {ready} | {peak} | {rss} | {pss} | {r.note} |")
+        lines.append(
+            f"| {r.size:,} | {r.variant} | {ready} | {ready_ratio} | {peak_pss} | {pss_ratio} "
+            f"| {peak} | {rss} | {pss} | {r.note} |"
+        )
     command = "python bench/scale_bench.py " + " ".join(sys.argv[1:])
     return (
         f"Command: `{command}` ({os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from hairkg.errors import UnsafeInputError
+from hairkg.errors import RdfSyntaxError, UnsafeInputError
 from hairkg.graph.loading import build_store
 from hairkg.graph.rdf_io import DEFAULT_MAX_FILE_BYTES
 from hairkg.service import Service, prepare_service
@@ -91,6 +91,44 @@ def test_the_serving_cap_is_a_setting(tmp_path: Path) -> None:
     assert Settings.from_env({"HAIRKG_DATA_MAX_MB": "5"}).data_max_mb == 5
 
 
+def test_the_store_host_builds_the_store_the_web_process_never_holds_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Built once, where the workers fork from: not built here, dumped and loaded again."""
+    import hairkg.service
+
+    def build_here(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the web process built the store")
+
+    # the store host is a new interpreter: the patch reaches only this (the web) process
+    monkeypatch.setattr(hairkg.service, "build_store", build_here)
+    data = _write_triples(tmp_path / "data.nt", 3_000)
+    service = prepare_service(Settings(workers=1), [data])
+    try:
+        assert service.validation is not None and service.validation.conforms()
+        assert service.stats.triples_per_graph["data"] > 3_000
+        answer = service.pool.execute(
+            QueryRequest(f"SELECT (COUNT(*) AS ?n) {{ ?s <{EX}kind> ?k }}")
+        )
+        assert json.loads(answer.body)["results"]["bindings"][0]["n"]["value"] == "1000"
+        assert service.dump_path is not None
+        served = ox.Store()
+        served.bulk_load(path=str(service.dump_path), format=ox.RdfFormat.N_QUADS)
+        assert len(served) == sum(service.stats.triples_per_graph.values())
+    finally:
+        service.close()
+
+
+def test_a_broken_file_is_reported_from_the_store_host_as_from_the_web_process(
+    tmp_path: Path,
+) -> None:
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("<http://example.org/a> <http://example.org/b> .\n", encoding="utf-8")
+    with pytest.raises(RdfSyntaxError, match=r"broken\.ttl:1") as raised:
+        prepare_service(Settings(workers=1), [broken])
+    assert raised.value.line == 1
+
+
 @pytest.fixture(scope="module")
 def big_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     data = _write_triples(tmp_path_factory.mktemp("scale") / "data.nt", 300_000)
@@ -162,7 +200,7 @@ def _cell(term: dict[str, str] | None) -> str:
 @pytest.mark.slow
 def test_workers_are_kept_when_recycling_is_off(big_service: Service) -> None:
     settings = Settings(workers=1, worker_recycle_mb=0).pool
-    pool = WorkerPool(big_service.pool.nquads, settings)
+    pool = WorkerPool(big_service.dump_path, settings)
     try:
         before = pid_of_workers(pool)
         touch_everything = QueryRequest(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hairkg.validation.results import ValidationOutcome
@@ -60,6 +60,10 @@ class RdfSyntaxError(HairkgError):
                 where += f":{column}"
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the store host raises it in another process (hairkg.sparql.pool), which pickles it
+        return (type(self), (self.source, self.problem, self.line, self.column))
+
 
 class UnsafeInputError(RdfSyntaxError):
     """Input refused before parsing because it could exhaust memory or reach the network."""
@@ -104,3 +108,6 @@ class DataNotConformingError(HairkgError):
     def __init__(self, message: str, outcome: ValidationOutcome) -> None:
         super().__init__(message)
         self.outcome = outcome
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (str(self), self.outcome))

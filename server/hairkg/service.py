@@ -1,14 +1,14 @@
 """Everything the endpoint serves, prepared once at start: store, workers, counts.
 
-The dataset is built once in memory, written as N-Quads for the store host of the worker
-pool (:mod:`hairkg.sparql.pool`), which loads it and forks the query workers from itself so
-that they share one copy; the web process then keeps only the counts.
+The dataset is built once, in memory, by the store host of the worker pool
+(:mod:`hairkg.sparql.pool`), which then forks the query workers from itself so that they
+share that one copy; it also writes the N-Quads dump the downloads stream from. The web
+process never holds the store: it keeps only the counts the host sends back.
 """
 
 from __future__ import annotations
 
-import ctypes
-import gc
+import functools
 import hashlib
 import tempfile
 from collections.abc import Sequence
@@ -24,6 +24,7 @@ from hairkg.graph.stats import DatasetStats, compute_stats
 from hairkg.namespaces import GRAPH_BASE, GRAPHS, PREFIXES
 from hairkg.progress import progress
 from hairkg.settings import Settings
+from hairkg.sparql.engines import ENGINES, OxigraphEngine, QueryEngine
 from hairkg.sparql.pool import WorkerPool
 from hairkg.validation.results import ValidationOutcome
 
@@ -85,59 +86,95 @@ def _data_version(stats: DatasetStats, extra_files: Sequence[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _give_back_memory() -> None:
-    """Return freed heap pages to the system (glibc keeps them otherwise), where possible."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: the memory is reused by the process instead
+@dataclass(frozen=True)
+class _StorePlan:
+    """What the store host needs to build the dataset (sent to it, so plain and picklable)."""
+
+    extra_files: tuple[Path, ...]
+    max_extra_bytes: int
+    validate: bool
+    engine: str
+    dump: Path
+    store_query_url: str = ""
+    store_update_url: str = ""
+
+
+@dataclass(frozen=True)
+class _StoreFacts:
+    """What the store host found while building, for the main process."""
+
+    stats: DatasetStats
+    data_version: str
+    validation: ValidationOutcome | None
+
+
+def _build_in_store_host(plan: _StorePlan) -> tuple[QueryEngine, _StoreFacts]:
+    """Build, validate, count and dump the dataset; the engine answers from the built store.
+
+    Runs in the store host (:mod:`hairkg.sparql.pool`), so the store is built once, in the
+    process whose forks answer the queries: not built here, written out and loaded again
+    there. Raises :class:`DataNotConformingError` (in the main process, through the pool).
+    """
+    store = build_store(plan.extra_files, max_extra_bytes=plan.max_extra_bytes)
+    outcome = None
+    if plan.validate:
+        progress("validating against the SHACL shapes")
+        outcome = _validate(store, plan.extra_files)
+        if not outcome.conforms():
+            raise DataNotConformingError(
+                "the data does not conform to the shapes; refusing to serve it", outcome
+            )
+    stats = compute_stats(store)
+    facts = _StoreFacts(stats, _data_version(stats, plan.extra_files), outcome)
+    # the download pages and exports stream from the dump (web/downloads.py)
+    store.dump(output=str(plan.dump), format=ox.RdfFormat.N_QUADS)
+    if plan.engine == "oxigraph":
+        return OxigraphEngine(store), facts
+    del store  # the other engines load the dump their own way
+    if plan.engine == "sparql":  # the remote store's URLs, beside the dump, for workers
+        from hairkg.sparql.remote import configure_store
+
+        configure_store(
+            plan.store_query_url,
+            plan.store_update_url,
+            plan.dump,
+            _extra_graph_names(stats),
+        )
+    return ENGINES[plan.engine](plan.dump), facts
 
 
 def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Service:
-    """Load, validate (if ``settings.validate``) and start the query workers on the store.
+    """Build and validate (if ``settings.validate``) the dataset, and start the query workers.
 
     Raises :class:`DataNotConformingError`, carrying the validation outcome, if the data
     breaks the shapes.
     """
     workdir = tempfile.TemporaryDirectory(prefix="hairkg-")
+    plan = _StorePlan(
+        extra_files=tuple(extra_files),
+        max_extra_bytes=settings.data_max_mb * 1024 * 1024,
+        validate=settings.validate,
+        engine=settings.store,
+        dump=Path(workdir.name) / "dataset.nq",
+        store_query_url=settings.store_query_url,
+        store_update_url=settings.store_update_url,
+    )
     try:
-        store = build_store(extra_files, max_extra_bytes=settings.data_max_mb * 1024 * 1024)
-        outcome = None
-        if settings.validate:
-            progress("validating against the SHACL shapes")
-            outcome = _validate(store, extra_files)
-            if not outcome.conforms():
-                raise DataNotConformingError(
-                    "the data does not conform to the shapes; refusing to serve it", outcome
-                )
-        stats = compute_stats(store)
-        version = _data_version(stats, extra_files)
-        dump = Path(workdir.name) / "dataset.nq"
-        store.dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
-        del store  # free the memory: the store host loads the dump
-        gc.collect()
-        _give_back_memory()
-        progress(f"starting {settings.workers} query worker(s)")
-        if settings.store == "sparql":  # the remote store's URLs, beside the dump, for workers
+        if settings.store == "sparql":  # fail on a bad URL before building anything
             from hairkg.sparql.remote import configure_store
 
-            configure_store(
-                settings.store_query_url,
-                settings.store_update_url,
-                dump,
-                _extra_graph_names(stats),
-            )
-        pool = WorkerPool(dump, settings.pool)
-        # the dump stays: the download pages and exports stream from it (web/downloads.py)
+            configure_store(settings.store_query_url, settings.store_update_url)
+        pool = WorkerPool(functools.partial(_build_in_store_host, plan), settings.pool)
+        facts: _StoreFacts = pool.opened
+        progress(f"serving with {settings.workers} query worker(s)")
     except BaseException:
         workdir.cleanup()
         raise
     return Service(
         pool=pool,
-        stats=stats,
-        graph_names=_extra_graph_names(stats),
-        data_version=version,
+        stats=facts.stats,
+        graph_names=_extra_graph_names(facts.stats),
+        data_version=facts.data_version,
         workdir=workdir,
-        validation=outcome,
+        validation=facts.validation,
     )

@@ -251,11 +251,12 @@ class OxigraphEngine:
 
     native_budget = 32 * 1024 * 1024
 
-    def __init__(self, source: Path) -> None:
+    def __init__(self, source: Path | Any) -> None:
+        """Load the N-Quads file ``source``, or take ``source`` as a ready ``pyoxigraph.Store``."""
         import pyoxigraph as ox
 
         self._ox = ox
-        self.store = open_store(source)
+        self.store: Any = source if isinstance(source, ox.Store) else open_store(source)
 
     def _native_solutions(self, request: QueryRequest, result: Any) -> QueryResponse | None:
         """Serialise ``result`` natively; None when it must be redone with the row cap."""

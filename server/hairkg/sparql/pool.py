@@ -1,9 +1,12 @@
 """Query worker processes: time limit, memory bound, and isolation from crashes.
 
-One *store host* process loads the dataset into memory once (Oxigraph's bulk loader, from the
-N-Quads file :func:`hairkg.service.prepare_service` writes) and then only forks: every query
+One *store host* process gets the dataset into memory once and then only forks: every query
 worker is a fork of it, so all workers share the host's pages of the store copy-on-write
 (queries only read them) and start in milliseconds, with in-memory query speed. The host
+either loads an N-Quads file (Oxigraph's bulk loader) or calls an *opener* the caller gives,
+which builds the store in the host itself (:func:`hairkg.service.prepare_service` does, so
+that a big dataset is built once, not built, written out and loaded again), and sends what
+the opener found back to the main process. The host
 runs no queries and starts no threads, so forking it is safe. A query that runs past
 the time limit gets its worker killed (the CPU really is freed) and replaced; a worker that
 dies (memory limit reached, or an engine crash) fails only the request it was running. The
@@ -15,9 +18,12 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import dataclasses
+import functools
+import gc
 import marshal
 import multiprocessing
 import os
+import pickle
 import queue
 import resource
 import signal
@@ -32,10 +38,14 @@ from pathlib import Path
 from typing import Any
 
 from hairkg.errors import UnknownStoreError
-from hairkg.sparql.engines import ENGINES, QueryRequest, QueryResponse
+from hairkg.sparql.engines import ENGINES, QueryEngine, QueryRequest, QueryResponse
 from hairkg.sparql.guard import describe_shape
 
-__all__ = ["PoolSettings", "WorkerPool"]
+__all__ = ["EngineOpener", "PoolSettings", "WorkerPool", "open_nquads"]
+
+#: Called in the store host to get its engine, and facts for the main process (picklable,
+#: as the opener itself must be: a module-level function or a ``functools.partial`` of one).
+EngineOpener = Callable[[], tuple[QueryEngine, Any]]
 
 #: How often a running query checks whether its client is still there.
 _CANCEL_POLL_SECONDS = 0.1
@@ -112,6 +122,12 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+def _give_back_memory() -> None:
+    """Return freed heap pages to the system (glibc keeps them otherwise), where possible."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: the process reuses them
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _serve_queries(conn: Connection, engine: Any, memory_limit_mb: int, recycle_mb: int) -> None:
     """A worker's loop: the memory bound, then answer requests until the pipe closes."""
     if memory_limit_mb > 0:
@@ -148,17 +164,39 @@ def _serve_queries(conn: Connection, engine: Any, memory_limit_mb: int, recycle_
             return
 
 
-def _host_main(
-    control: Connection, engine_name: str, source: str, memory_limit_mb: int, recycle_mb: int
-) -> None:
-    """The store host: load the dataset once, then fork one worker per ``fork`` request.
+def open_nquads(engine_name: str, nquads: str) -> tuple[QueryEngine, None]:
+    """The opener of a pool given an N-Quads file: the named engine loads it."""
+    return ENGINES[engine_name](Path(nquads)), None
 
-    For each fork it sends back the worker's pid and one end of a new socket pair (the other
-    end is the worker's pipe); ``exit PID`` answers the worker's exit code once it has ended.
+
+def _portable(error: BaseException) -> BaseException:
+    """``error`` if it survives pickling, else an error with its message that does."""
+    try:
+        pickle.loads(pickle.dumps(error))  # noqa: S301 (our own bytes, just made)
+    except Exception:
+        return RuntimeError(f"{type(error).__name__}: {error}")
+    return error
+
+
+def _host_main(
+    control: Connection, opener: EngineOpener, memory_limit_mb: int, recycle_mb: int
+) -> None:
+    """The store host: open the dataset once, then fork one worker per ``fork`` request.
+
+    It first sends ``("ready", facts)`` (what the opener returned beside the engine) or
+    ``("failed", error)``. For each fork it sends back the worker's pid and one end of a new
+    socket pair (the other end is the worker's pipe); ``exit PID`` answers the worker's exit
+    code once it has ended.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     _die_with_parent()
-    engine = ENGINES[engine_name](Path(source))
+    try:
+        engine, facts = opener()
+    except BaseException as error:  # reported to the main process, which raises it
+        control.send(("failed", _portable(error)))
+        return
+    gc.collect()  # what building left behind would be copied into every worker otherwise
+    _give_back_memory()
     channel = socket.socket(fileno=os.dup(control.fileno()))
     children: set[int] = set()
     ended: dict[int, int] = {}
@@ -180,7 +218,7 @@ def _host_main(
                 return
             time.sleep(0.01)
 
-    control.send_bytes(b"ready")
+    control.send(("ready", facts))
     try:
         while True:
             try:
@@ -222,17 +260,11 @@ def _host_main(
 class _Host:
     """The main process's handle on the store host (one per pool), safe from many threads."""
 
-    def __init__(self, context: Any, source: Path, settings: PoolSettings) -> None:
+    def __init__(self, context: Any, opener: EngineOpener, settings: PoolSettings) -> None:
         self.conn, child = context.Pipe()
         self.process = context.Process(
             target=_host_main,
-            args=(
-                child,
-                settings.engine,
-                str(source),
-                settings.memory_limit_mb,
-                settings.recycle_mb,
-            ),
+            args=(child, opener, settings.memory_limit_mb, settings.recycle_mb),
             daemon=True,
             name="hairkg-store-host",
         )
@@ -241,9 +273,24 @@ class _Host:
         self.channel = socket.socket(fileno=os.dup(self.conn.fileno()))
         self.lock = threading.Lock()
 
-    def wait_ready(self, timeout: float) -> None:
-        if not self.conn.poll(timeout) or self.conn.recv_bytes() != b"ready":
-            raise RuntimeError("the store host did not start")
+    def wait_ready(self, timeout: float) -> Any:
+        """What the opener found; raises what it raised."""
+        kind: str = ""
+        value: Any = None
+        try:
+            if self.conn.poll(timeout):
+                kind, value = self.conn.recv()
+        except (EOFError, OSError):
+            pass  # the host ended: reported below
+        if kind == "failed":
+            raise value
+        if kind != "ready":
+            code = self.process.exitcode
+            raise RuntimeError(
+                "the store host did not start"
+                + (f" (exit code {code}; out of memory?)" if code is not None else "")
+            )
+        return value
 
     def fork(self) -> tuple[int, Connection]:
         """A new worker: its pid and the main process's end of its pipe."""
@@ -315,13 +362,22 @@ class _Worker:
 class WorkerPool:
     """A fixed number of query workers; :meth:`execute` is safe to call from many threads."""
 
-    def __init__(self, nquads: Path, settings: PoolSettings) -> None:
+    def __init__(self, source: Path | EngineOpener, settings: PoolSettings) -> None:
+        """Start the host on ``source`` (an N-Quads file, or an opener) and the workers.
+
+        What an opener returned beside its engine is :attr:`opened`.
+        """
         if settings.engine not in ENGINES:
             raise UnknownStoreError(
                 f"unknown store {settings.engine!r}; choose one of {', '.join(sorted(ENGINES))}"
             )
         self.settings = settings
-        self.nquads = nquads
+        opener = (
+            functools.partial(open_nquads, settings.engine, str(source))
+            if isinstance(source, Path)
+            else source
+        )
+        self.opened: Any = None
         self._context = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
@@ -333,9 +389,9 @@ class WorkerPool:
         self.queue_wait_seconds = 0.0
         self.queue_waits = 0
         self.recycled = 0
-        self._host = _Host(self._context, nquads, settings)
+        self._host = _Host(self._context, opener, settings)
         try:
-            self._host.wait_ready(3600)  # loading a big dataset takes what it takes
+            self.opened = self._host.wait_ready(3600)  # a big dataset takes what it takes
             workers = [self._spawn() for _ in range(max(1, self.settings.workers))]
             for worker in workers:
                 worker.wait_ready(120)

@@ -32,6 +32,8 @@ _DRAINED_BODY_BYTES = 64 * 1024 * 1024
 
 
 def _stop(signum: int, frame: object) -> None:
+    # a supervisor may repeat SIGTERM while we close: the first one stops us, cleanly
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
