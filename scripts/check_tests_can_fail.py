@@ -75,6 +75,13 @@ MUTANTS = (
         "SELECT DISTINCT * { FILTER(false) } #",
         ("tests/test_qc.py::test_qc_query_finds_an_injected_defect",),
     ),
+    Mutant(
+        "definition-source QC blind to a missing source",
+        "tests/qc/definition-without-source-violation.rq",
+        'BIND(IF(!BOUND(?source), "missing definition source",',
+        'BIND(IF(false, "missing definition source",',
+        ("tests/test_qc.py::test_qc_query_finds_an_injected_defect",),
+    ),
 )
 
 

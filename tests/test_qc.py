@@ -39,6 +39,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "qc"
         "attribution-source-not-on-node-violation",
         "attribution-of-missing-statement-violation",
         "safety-claim-on-a-phrase-violation",
+        "definition-without-source-violation",
     ],
 )
 def test_qc_query_finds_an_injected_defect(name: str) -> None:
@@ -56,3 +57,44 @@ def test_qc_query_finds_an_injected_defect(name: str) -> None:
 def test_every_qc_query_has_an_injected_defect_fixture() -> None:
     fixtures = {path.stem for path in FIXTURES.iterdir()}
     assert {path.stem for path in QC_FILES} <= fixtures
+
+
+DEFINITION_SOURCE_CASES = {
+    "a literal": (
+        '"hairkg curators"',
+        "definition source is not an IRI",
+    ),
+    "an unknown publication": (
+        "<https://w3id.org/hairkg/resource/article-singh-2012>",
+        "definition source is no publication of the graph",
+    ),
+    "a coded value, not a publication": (
+        "<https://w3id.org/hairkg/resource/verdict-doubtful>",
+        "definition source is no publication of the graph",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DEFINITION_SOURCE_CASES))
+def test_definition_source_query_rejects_a_source_that_is_not_real(
+    case: str, tmp_path: Path
+) -> None:
+    """Beside a missing source (the fixture), the query catches a wrong kind of source."""
+    from hairkg.graph.loading import load_dataset
+
+    source, message = DEFINITION_SOURCE_CASES[case]
+    fixture = tmp_path / "fixture.trig"
+    fixture.write_text(
+        "<https://w3id.org/hairkg/graph/ontology> {\n"
+        "  <https://w3id.org/hairkg/ontology/Therapy>"
+        f" <http://purl.obolibrary.org/obo/IAO_0000119> {source} .\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    broken = load_dataset([fixture], infer=False)
+    query = (QC_DIR / "definition-without-source-violation.rq").read_text(encoding="utf-8")
+    rows = list(broken.query(query))
+    assert len(rows) == 1, rows
+    entity, _, value = rows[0]  # type: ignore[misc]
+    assert str(entity) == "https://w3id.org/hairkg/ontology/Therapy"
+    assert str(value).startswith(message), value
