@@ -146,6 +146,25 @@ class VirtuosoServer:
         return ini
 
     def start(self, timeout: float = 60) -> None:
+        """Start on a fresh database and create the loader's user."""
+        self._launch(timeout)
+        self.sql(
+            f"DB.DBA.USER_CREATE('{LOADER}', '{self.loader_password}');\n"
+            f'GRANT SPARQL_UPDATE TO "{LOADER}";\n'
+        )
+
+    def restart(self, timeout: float = 60) -> None:
+        """Stop and start again on the same database and ports.
+
+        After a load, Virtuoso 7.2.5 keeps planning queries with the index samples it took
+        while the store was nearly empty: measured with 3,000 synthetic triples, a
+        competency question (cq10) then ran past 30 s and another (cq09) found 1 row, where
+        after a restart they take 0.4 s and find 26, as the embedded store does.
+        """
+        self.stop()
+        self._launch(timeout)
+
+    def _launch(self, timeout: float) -> None:
         ini = self.write_configuration()
         self.process = subprocess.Popen(
             ["virtuoso-t", "+foreground", "+configfile", str(ini)],
@@ -166,10 +185,6 @@ class VirtuosoServer:
                 time.sleep(0.2)
         else:
             raise RuntimeError(f"Virtuoso did not answer within {timeout:g} s: {self.log_tail()}")
-        self.sql(
-            f"DB.DBA.USER_CREATE('{LOADER}', '{self.loader_password}');\n"
-            f'GRANT SPARQL_UPDATE TO "{LOADER}";\n'
-        )
 
     def sql(self, statements: str, timeout: float = 60) -> str:
         """Run SQL through ``isql-vt`` as ``dba`` (the fresh database's own default account),
