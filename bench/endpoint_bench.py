@@ -208,7 +208,9 @@ class Server:
     output: list[str] = field(default_factory=list)
 
     def tree_cpu_seconds(self) -> float:
-        """CPU time (user + system) of the server and all its live descendants."""
+        """CPU time (user + system) of the server and all its live descendants, and of the
+        descendants they have reaped (hairkg's recycled query workers): without those, a
+        recycled worker's CPU would vanish from the sum, even make it go down."""
         return sum(_cpu_seconds(pid) for pid in _descendants(self.process.pid))
 
     def stop(self) -> None:
@@ -255,7 +257,8 @@ def _cpu_seconds(pid: int) -> float:
             fields = handle.read().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # utime, stime, and cutime, cstime: the children it has waited for
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def start_process(
