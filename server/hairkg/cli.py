@@ -362,9 +362,9 @@ def _cmd_load(args: argparse.Namespace) -> int:
     graphs: dict[str, list[str]] = {}
     for name in sorted(store.named_graphs(), key=lambda graph: graph.value):
         triples = (quad.triple for quad in store.quads_for_pattern(None, None, None, name))
-        text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
         if text:
-            graphs[name.value] = text.splitlines()
+            graphs[name.value] = text.decode("utf-8").splitlines()
     del store
     loads = upload_graphs(config, graphs, report=progress)
     for load in loads:
