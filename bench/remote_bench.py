@@ -831,7 +831,7 @@ def _revision() -> str:
         check=False,
     )
     dirty = subprocess.run(
-        ["git", "-C", str(ROOT), "status", "--porcelain", "server", "bench", "scripts"],
+        ["git", "-C", str(ROOT), "status", "--porcelain", "--", "server", "scripts", "bench/*.py"],
         capture_output=True,
         text=True,
         check=False,
