@@ -45,7 +45,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -208,7 +208,9 @@ class Server:
     output: list[str] = field(default_factory=list)
 
     def tree_cpu_seconds(self) -> float:
-        """CPU time (user + system) of the server and all its live descendants."""
+        """CPU time (user + system) of the server and all its live descendants, and of the
+        descendants they have reaped (hairkg's recycled query workers): without those, a
+        recycled worker's CPU would vanish from the sum, even make it go down."""
         return sum(_cpu_seconds(pid) for pid in _descendants(self.process.pid))
 
     def stop(self) -> None:
@@ -255,7 +257,8 @@ def _cpu_seconds(pid: int) -> float:
             fields = handle.read().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    # utime, stime, and cutime, cstime: the children it has waited for
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def start_process(
@@ -435,8 +438,13 @@ def _parse_rdf(content_type: str, body: bytes) -> Iterator[Any]:
     yield from ox.parse(body, format=getattr(ox.RdfFormat, name))
 
 
-def check_answer(query: Query, content_type: str, body: bytes, fixed: bool) -> str | None:
-    """Parse an answer; return a note (or None) or raise if it does not parse."""
+def check_answer(
+    query: Query, content_type: str, body: bytes, fixed: bool, graph_media: str = "text/turtle"
+) -> str | None:
+    """Parse an answer; return a note (or None) or raise if it does not parse.
+
+    ``graph_media`` is the RDF syntax asked for a CONSTRUCT or DESCRIBE: another is noted.
+    """
     media = content_type.split(";")[0].strip().lower()
     if fixed or query.form in ("SELECT", "ASK"):
         if media not in ("application/sparql-results+json", "application/json"):
@@ -447,7 +455,7 @@ def check_answer(query: Query, content_type: str, body: bytes, fixed: bool) -> s
         return None
     for _ in _parse_rdf(content_type, body):
         pass
-    if media != "text/turtle":
+    if media != graph_media:
         return f"{query.form} answered as {media}"
     return None
 
@@ -477,9 +485,13 @@ class Outcome:
     server_cpu_ms: float = math.nan  # per query
     driver_cpu_ms: float = math.nan  # per query
     aborted: bool = False
+    #: CPU ms per query of each part given to the driver (``cpu_parts``), e.g. a remote store
+    parts_cpu_ms: dict[str, float] = field(default_factory=dict)
+    #: every answered request of the measured phase (not in :meth:`as_dict`)
+    samples: list[Sample] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "samples"}
 
 
 class _NoDelayConnection(http.client.HTTPConnection):
@@ -494,8 +506,19 @@ class _NoDelayConnection(http.client.HTTPConnection):
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+def sparql_query_post(query: Query) -> tuple[bytes, dict[str, str]]:
+    """The driver's default request: the query as an ``application/sparql-query`` POST body."""
+    headers = {"Content-Type": "application/sparql-query", "Accept": query.accept}
+    return query.text.encode("utf-8"), headers
+
+
 class Driver:
-    """A bounded closed-loop load driver: ``concurrency`` threads, keep-alive connections."""
+    """A bounded closed-loop load driver: ``concurrency`` threads, keep-alive connections.
+
+    ``encode`` makes a query's POST body and headers (default :func:`sparql_query_post`);
+    ``cpu_parts`` are CPU-second counters of other processes the requests reach (a remote
+    store), read at the start and the end of the measured phase like the server's own.
+    """
 
     def __init__(
         self,
@@ -504,12 +527,16 @@ class Driver:
         timeout: float,
         parse_every: bool,
         fixed_answer: bool,
+        encode: Callable[[Query], tuple[bytes, dict[str, str]]] = sparql_query_post,
+        cpu_parts: Mapping[str, Callable[[], float]] | None = None,
     ) -> None:
         self.server = server
         self.concurrency = concurrency
         self.timeout = timeout
         self.parse_every = parse_every
         self.fixed_answer = fixed_answer
+        self.encode = encode
+        self.cpu_parts = dict(cpu_parts or {})
         url = urllib.parse.urlsplit(server.url)
         self.host, self.port, self.path = url.hostname or "", url.port or 80, url.path
         self.answers: dict[str, tuple[str, bytes]] = {}  # first answer per query
@@ -533,8 +560,7 @@ class Driver:
         parsed: dict[tuple[str, bytes], bool],
     ) -> tuple[float, str | None]:
         """Send one query; return (seconds, error or None)."""
-        body = query.text.encode("utf-8")
-        headers = {"Content-Type": "application/sparql-query", "Accept": query.accept}
+        body, headers = self.encode(query)
         started = time.perf_counter()
         for attempt in (1, 2):
             reused = connection.sock is not None
@@ -561,7 +587,8 @@ class Driver:
         key = (content_type, data)
         if self.parse_every or key not in parsed:
             try:
-                note = check_answer(query, content_type, data, self.fixed_answer)
+                graph_media = headers["Accept"].split(",")[0].split(";")[0].strip()
+                note = check_answer(query, content_type, data, self.fixed_answer, graph_media)
             except Exception as error:
                 return elapsed, f"answer does not parse: {type(error).__name__}: {error}"
             parsed[key] = True
@@ -640,6 +667,7 @@ class Driver:
         except threading.BrokenBarrierError:
             raise RuntimeError(f"a driver thread failed on {workload}") from None
         cpu_server = self.server.tree_cpu_seconds()
+        cpu_parts = {name: counter() for name, counter in self.cpu_parts.items()}
         cpu_driver = time.process_time()
         start = time.perf_counter()
         clock["deadline"] = start + seconds
@@ -648,8 +676,10 @@ class Driver:
             thread.join()
         wall = max(ends) - start if any(ends) else time.perf_counter() - start
         cpu_server = self.server.tree_cpu_seconds() - cpu_server
+        cpu_parts = {name: counter() - cpu_parts[name] for name, counter in self.cpu_parts.items()}
         cpu_driver = time.process_time() - cpu_driver
-        latencies = sorted(s.seconds for per_thread in samples for s in per_thread)
+        outcome.samples = [s for per_thread in samples for s in per_thread]
+        latencies = sorted(s.seconds for s in outcome.samples)
         all_errors = [e for per_thread in errors for e in per_thread]
         outcome.requests = len(latencies)
         outcome.errors = len(all_errors)
@@ -662,6 +692,9 @@ class Driver:
             outcome.qps = len(latencies) / wall
             outcome.server_cpu_ms = 1000 * cpu_server / len(latencies)
             outcome.driver_cpu_ms = 1000 * cpu_driver / len(latencies)
+            outcome.parts_cpu_ms = {
+                name: 1000 * seconds / len(latencies) for name, seconds in cpu_parts.items()
+            }
         return outcome
 
 

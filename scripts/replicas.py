@@ -51,6 +51,7 @@ __all__ = [
     "find_haproxy",
     "find_oxigraph",
     "free_port",
+    "hairkg_load",
     "haproxy_config",
 ]
 
@@ -265,16 +266,45 @@ class OxigraphStore(_Process):
         probe = self.query_url + "?query=ASK%7B%7D"
         _wait("oxigraph serve", lambda: _answers(probe) == 200, self.process, timeout, self.log)
 
-    def load(self, timeout: float = 300) -> None:
-        """``hairkg load --store sparql``: the shipped graph, one named graph per part."""
-        argv = [sys.executable, "-m", "hairkg", "load", "--store", "sparql"]
-        argv += ["--store-query-url", self.query_url, "--store-update-url", self.update_url]
-        with self.log.with_name("load.log").open("wb") as out:
-            done = subprocess.run(
-                argv, stdout=out, stderr=subprocess.STDOUT, timeout=timeout, check=False
-            )
-        if done.returncode != 0:
-            raise RuntimeError(f"hairkg load failed:\n{_tail(self.log.with_name('load.log'))}")
+    def load(self, data: Sequence[Path] = (), timeout: float = 300) -> str:
+        """``hairkg load --store sparql``: the shipped graph (and ``data``), one named graph
+        per part; what it printed."""
+        return hairkg_load(
+            self.query_url, self.update_url, self.log.with_name("load.log"), data, timeout=timeout
+        )
+
+
+def hairkg_load(
+    query_url: str,
+    update_url: str,
+    log: Path,
+    data: Sequence[Path] = (),
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300,
+) -> str:
+    """Run ``hairkg load --store sparql`` (``--data`` files too) into the store at these URLs,
+    its output in ``log``; return that output, or raise RuntimeError with its end.
+
+    Credentials, if the store needs them, go in ``env`` (``HAIRKG_STORE_USER`` ...), never on
+    the command line.
+    """
+    argv = [sys.executable, "-m", "hairkg", "load", "--store", "sparql"]
+    argv += ["--store-query-url", query_url, "--store-update-url", update_url]
+    if data:
+        argv += ["--data", *map(str, data)]
+    with log.open("wb") as out:
+        done = subprocess.run(
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            timeout=timeout,
+            check=False,
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"hairkg load failed:\n{_tail(log)}")
+    return log.read_text(errors="replace")
 
 
 @dataclass

@@ -77,7 +77,7 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture(scope="session")
 def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
-    """One Virtuoso for the session (``tests/virtuoso_server.py``), holding the shipped graph as
+    """One Virtuoso for the session (``scripts/virtuoso_server.py``), holding the shipped graph as
     ``hairkg load`` put it; skipped with the reason when Virtuoso is not installed."""
     missing = virtuoso_missing()
     if missing is not None:

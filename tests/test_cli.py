@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -212,3 +214,32 @@ def test_syntax_errors_are_short_and_point_at_the_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "line 2, column" in result.stderr and "undefined prefix ex:" in result.stderr
     assert "\\u{" not in result.stderr and len(result.stderr.splitlines()) <= 2
+
+
+def test_load_reads_data_files_as_serve_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `hairkg load` puts into the store what `hairkg serve --data` serves: the operator's files
+    # at any size (HAIRKG_DATA_MAX_MB, if set, caps them), not under the cap that protects
+    # `hairkg validate` from uploads, which refused the benchmarks' 1M-triple file
+    import hairkg.graph.loading
+    from hairkg.cli import main
+
+    data = tmp_path / "data.nt"
+    with data.open("w", encoding="utf-8") as out:
+        for i in range(12_000):
+            out.write(f'<urn:x:s{i}> <urn:x:p> "{"x" * 100}" .\n')
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    arguments = ["load", "--store", "sparql", "--data", str(data)]
+    arguments += ["--store-query-url", f"http://127.0.0.1:{port}/query"]
+    arguments += ["--store-update-url", f"http://127.0.0.1:{port}/update"]
+    monkeypatch.setenv("HAIRKG_DATA_MAX_MB", "1")
+    assert main(arguments) == 2
+    assert "more than the limit of 1048576 bytes" in capsys.readouterr().err
+    monkeypatch.delenv("HAIRKG_DATA_MAX_MB")
+    monkeypatch.setattr(hairkg.graph.loading, "DEFAULT_MAX_FILE_BYTES", 1024)
+    assert main(arguments) == 2
+    error = capsys.readouterr().err
+    assert "not reachable" in error, error  # the file was read; only the store is missing

@@ -1,7 +1,7 @@
 """The endpoint's protocol tests again, with Virtuoso behind it.
 
 Every test of ``test_sparql_protocol.py`` that takes the ``client`` fixture runs here with the
-client below, whose ``/sparql`` asks Virtuoso (``tests/virtuoso_server.py``) over the SPARQL
+client below, whose ``/sparql`` asks Virtuoso (``scripts/virtuoso_server.py``) over the SPARQL
 1.1 Protocol (the session's one Virtuoso, ``conftest.py``); skipped with the reason when
 Virtuoso is not installed.
 """

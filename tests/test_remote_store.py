@@ -1,7 +1,7 @@
 """``--store sparql``: the endpoint over a remote SPARQL 1.1 store, and ``hairkg load``.
 
 The real stores are Oxigraph's own server (the ``oxigraph`` wheel) and Virtuoso Open Source 7
-(Debian's ``virtuoso-opensource``, ``tests/virtuoso_server.py``), each started by these tests
+(Debian's ``virtuoso-opensource``, ``scripts/virtuoso_server.py``), each started by these tests
 on free loopback ports and stopped by them (Oxigraph's once for this module, Virtuoso once for
 the session: ``conftest.py``); the tests marked ``virtuoso`` skip with the reason when it is
 not installed. A store that fails on

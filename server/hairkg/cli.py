@@ -338,8 +338,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    """Upload the shipped graph (plus --data files) into a remote store, one graph per part."""
-    from hairkg.graph.loading import load_dataset
+    """Upload the shipped graph (plus --data files) into a remote store, one graph per part.
+
+    The dataset is built as ``hairkg serve`` builds it (the same graphs, inferences and size cap,
+    ``HAIRKG_DATA_MAX_MB``), so the store holds what a replica serving the same files counts.
+    """
+    import pyoxigraph as ox
+
+    from hairkg.graph.loading import build_store
     from hairkg.progress import progress
     from hairkg.sparql.remote import StoreConfig
     from hairkg.sparql.upload import upload_graphs
@@ -352,12 +358,14 @@ def _cmd_load(args: argparse.Namespace) -> int:
     if settings.store != "sparql":
         raise HairkgError("hairkg load fills a remote store: give --store sparql")
     config = StoreConfig.from_env(settings.store_query_url, settings.store_update_url)
-    dataset = load_dataset(args.data)
+    store = build_store(args.data, max_extra_bytes=settings.data_max_mb * 1024 * 1024)
     graphs: dict[str, list[str]] = {}
-    for context in dataset.contexts():
-        if len(context):
-            text = context.serialize(format="nt", encoding="utf-8").decode("utf-8")
-            graphs[str(context.identifier)] = [line for line in text.splitlines() if line]
+    for name in sorted(store.named_graphs(), key=lambda graph: graph.value):
+        triples = (quad.triple for quad in store.quads_for_pattern(None, None, None, name))
+        text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+        if text:
+            graphs[name.value] = text.decode("utf-8").splitlines()
+    del store
     loads = upload_graphs(config, graphs, report=progress)
     for load in loads:
         print(f"{load.graph}: {load.triples} triples")
