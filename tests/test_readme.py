@@ -18,7 +18,9 @@ ARTICLE = "https://w3id.org/hairkg/resource/article-singh-2021"
 
 def _count(dataset: Dataset, pattern: str) -> int:
     query = f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {pattern} }}"
-    row = next(iter(dataset.query(query, initNs={"hkg": HKG})))
+    # read to the end, here: a half-read Oxigraph result left to the garbage collector may be
+    # collected on another thread, which pyoxigraph refuses (seen in a later test's threads)
+    (row,) = list(dataset.query(query, initNs={"hkg": HKG}))
     return int(row[0])  # type: ignore[index]
 
 
