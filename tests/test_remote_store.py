@@ -12,6 +12,7 @@ this file.
 from __future__ import annotations
 
 import base64
+import contextlib
 import gc
 import http.server
 import json
@@ -44,7 +45,7 @@ from hairkg.sparql.remote import (
     _without_dataset_clauses,
     configure_store,
 )
-from hairkg.sparql.upload import _batches, staging_graph, upload_graphs
+from hairkg.sparql.upload import _batches, count_triples, staging_graph, upload_graphs
 from hairkg.web import create_app
 from live_server import start_server
 from remote_fixtures import load_shipped_graph, remote_store_service
@@ -709,6 +710,11 @@ def test_virtuoso_traps_hairkg_steps_around(
 # -- a store that misbehaves on purpose ------------------------------------------------------
 
 
+SEVEN_TRIPLES = (
+    b'{"head":{"vars":["n"]},"results":{"bindings":[{"n":{"type":"literal","value":"7"}}]}}'
+)
+
+
 class FlakyStore:
     """An HTTP server on loopback whose answer to a query is set by ``mode``."""
 
@@ -743,8 +749,11 @@ class FlakyStore:
                     except OSError:
                         pass
                     return
+                if flaky.mode == "slow-count":  # a count that takes a second, as big MOVEs do
+                    time.sleep(1.0)
                 status, body = {
                     "ok": (200, b'{"head":{},"boolean":true}'),
+                    "slow-count": (200, SEVEN_TRIPLES),
                     "denied": (401, b"authentication required"),
                     "error": (500, b"internal store error"),
                     "refuse": (400, b"Virtuoso 37000 Error SP030: some dialect problem"),
@@ -762,7 +771,8 @@ class FlakyStore:
                     self.send_header("X-SPARQL-MaxRows", "3")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                with contextlib.suppress(OSError):  # the client may have given up already
+                    self.wfile.write(body)
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.server.daemon_threads = True
@@ -990,3 +1000,15 @@ def test_live_server_over_a_remote_store(server: str, request: pytest.FixtureReq
         with urllib.request.urlopen(construct, timeout=60) as answer:
             assert answer.headers["Content-Type"].startswith("application/n-quads")
             assert len(answer.read().decode().splitlines()) == 2
+
+
+def test_a_load_request_waits_as_long_as_the_load_timeout_says(flaky_store: FlakyStore) -> None:
+    config = StoreConfig.from_env(flaky_store.query_url)
+    flaky_store.mode = "slow-count"
+    try:
+        with pytest.raises(StoreError, match=r"did not answer within 0\.3 s"):
+            count_triples(config, "urn:x:graph", timeout=0.3)
+        assert count_triples(config, "urn:x:graph", timeout=30) == 7
+    finally:
+        flaky_store.mode = "ok"
+    assert Settings.from_env({"HAIRKG_STORE_LOAD_TIMEOUT": "90"}).store_load_timeout == 90

@@ -366,7 +366,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
         if text:
             graphs[name.value] = text.decode("utf-8").splitlines()
     del store
-    loads = upload_graphs(config, graphs, report=progress)
+    loads = upload_graphs(config, graphs, report=progress, timeout=settings.store_load_timeout)
     for load in loads:
         print(f"{load.graph}: {load.triples} triples")
     total = sum(load.triples for load in loads)

@@ -41,6 +41,9 @@ class Settings:
     store_query_url: str = ""
     #: ``hairkg load --store sparql``: the remote store's SPARQL update endpoint.
     store_update_url: str = ""
+    #: ``hairkg load``: seconds one request to the store (a batch, the swap of a loaded graph
+    #: into place, a count) may take; moving a million triples takes minutes on some stores.
+    store_load_timeout: float = 3600.0
     validate: bool = True  # check the shapes before serving
     #: Size limit of each ``--data`` file, in MiB; 0: none (the files are the operator's own;
     #: ``hairkg validate`` keeps its own limit for files from elsewhere).

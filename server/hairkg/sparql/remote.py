@@ -58,6 +58,7 @@ from hairkg.sparql.engines import (
 from hairkg.sparql.guard import _TOKENS
 
 __all__ = [
+    "STORE_REQUEST_TIMEOUT",
     "SparqlStoreEngine",
     "StoreConfig",
     "StoreConfigError",
@@ -85,7 +86,8 @@ _ACCEPT_TRIPLES = f"{_TRIPLES}, text/plain;q=0.1"
 _MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
 #: Seconds to wait for the store to accept a connection or send the next bytes; the query's
 #: own time limit is the worker pool's, which abandons the request by killing the worker.
-_SOCKET_TIMEOUT = 60.0
+#: ``hairkg load`` takes ``Settings.store_load_timeout`` instead.
+STORE_REQUEST_TIMEOUT = 60.0
 _ERROR_SNIPPET = 600
 _STORE_TIMED_OUT = re.compile(r"\bSR171\b|transaction timed out|query timeout", re.IGNORECASE)
 
@@ -244,7 +246,7 @@ def post_form(
     url: str,
     fields: Sequence[tuple[str, str]],
     accept: str,
-    timeout: float = _SOCKET_TIMEOUT,
+    timeout: float = STORE_REQUEST_TIMEOUT,
 ) -> http.client.HTTPResponse:
     """POST ``fields`` as a UTF-8 form to ``url``; the open response, or :class:`StoreError`."""
     request = urllib.request.Request(  # noqa: S310 - the URL was checked to be http(s)

@@ -14,7 +14,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from hairkg.sparql.remote import StoreConfig, StoreConfigError, StoreError, post_form
+from hairkg.sparql.remote import (
+    STORE_REQUEST_TIMEOUT,
+    StoreConfig,
+    StoreConfigError,
+    StoreError,
+    post_form,
+)
 
 __all__ = ["GraphLoad", "UploadError", "upload_graphs"]
 
@@ -47,9 +53,9 @@ def staging_graph(graph: str) -> str:
 _NO_PERMISSION = ("no permission", "permission denied", "not authorized")
 
 
-def _update(config: StoreConfig, update: str) -> None:
+def _update(config: StoreConfig, update: str, timeout: float) -> None:
     try:
-        with post_form(config, config.update_url, [("update", update)], "*/*") as answer:
+        with post_form(config, config.update_url, [("update", update)], "*/*", timeout) as answer:
             answer.read()
     except StoreError as error:
         said = str(error).split("SPARQL query:")[0].lower()  # not the data Virtuoso echoes
@@ -64,12 +70,12 @@ def _update(config: StoreConfig, update: str) -> None:
         raise
 
 
-def count_triples(config: StoreConfig, graph: str) -> int:
+def count_triples(config: StoreConfig, graph: str, timeout: float = STORE_REQUEST_TIMEOUT) -> int:
     """The triples in ``graph`` of the store, counted by the store."""
     import json
 
     query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
-    with post_form(config, config.query_url, [("query", query)], _SOLUTIONS) as answer:
+    with post_form(config, config.query_url, [("query", query)], _SOLUTIONS, timeout) as answer:
         document = json.loads(answer.read())
     try:
         return int(document["results"]["bindings"][0]["n"]["value"])
@@ -128,8 +134,11 @@ def upload_graphs(
     graphs: Mapping[str, Sequence[str]],
     report: Callable[[str], None] = lambda message: None,
     batch_triples: int = BATCH_TRIPLES,
+    timeout: float = STORE_REQUEST_TIMEOUT,
 ) -> list[GraphLoad]:
     """Load each graph IRI's N-Triples ``lines`` into the store, replacing what it held.
+
+    ``timeout``: seconds each request to the store may take (``Settings.store_load_timeout``).
 
     Raises :class:`UploadError` (or :class:`StoreError` for a store that cannot be reached)
     when a part cannot be loaded and checked; parts loaded before it stay loaded.
@@ -143,24 +152,24 @@ def upload_graphs(
     for graph, lines in graphs.items():
         unique = sorted(set(lines))
         staging = staging_graph(graph)
-        _update(config, f"DROP SILENT GRAPH <{staging}>")
+        _update(config, f"DROP SILENT GRAPH <{staging}>", timeout)
         batches = _batches(unique, batch_triples)
         sent = 0
         for number, batch in enumerate(batches, 1):
             body = "\n".join(batch)
-            _update(config, f"INSERT DATA {{ GRAPH <{staging}> {{\n{body}\n}} }}")
+            _update(config, f"INSERT DATA {{ GRAPH <{staging}> {{\n{body}\n}} }}", timeout)
             sent += len(batch)
             report(f"{graph}: batch {number}/{len(batches)}, {sent}/{len(unique)} triples")
-        staged = count_triples(config, staging)
+        staged = count_triples(config, staging, timeout)
         if staged != len(unique):
-            _update(config, f"DROP SILENT GRAPH <{staging}>")
+            _update(config, f"DROP SILENT GRAPH <{staging}>", timeout)
             raise UploadError(
                 f"{graph}: the store holds {staged} triples after loading {len(unique)}; the "
                 "previous content of the graph is left in place",
                 status=502,
             )
-        _update(config, f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
-        stored = count_triples(config, graph)
+        _update(config, f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>", timeout)
+        stored = count_triples(config, graph, timeout)
         if stored != len(unique):
             raise UploadError(
                 f"{graph}: the store holds {stored} triples after replacing it with {len(unique)}",
