@@ -254,8 +254,6 @@ VIRTUOSO_DIFFERS: dict[str, str] = {
     "cq03": _PATH_DUPLICATES + " (24 rows instead of 14)",
     "cq09": "Virtuoso 7.2.5 finds nothing for `?m rdfs:subClassOf* obo:X` when ?m is bound by "
     "another graph pattern (1 row instead of 17)",
-    "cq10": "Virtuoso 7.2.5 joins an OPTIONAL grouped sub-select otherwise than SPARQL 1.1 "
-    "(192 rows instead of 291)",
     "cq12": "Virtuoso 7.2.5 returns one finding twice and drops the other (paths in OPTIONAL)",
     "cq15": "Virtuoso 7.2.5 returns the value of a boolean expression as 0/1 of xsd:integer",
 }
