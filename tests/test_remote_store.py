@@ -37,8 +37,10 @@ from flask.testing import FlaskClient
 from hairkg.cli import main
 from hairkg.service import Service, prepare_service
 from hairkg.settings import Settings
+from hairkg.sparql.engines import QueryRequest
 from hairkg.sparql.questions import competency_questions
 from hairkg.sparql.remote import (
+    SparqlStoreEngine,
     StoreConfig,
     StoreConfigError,
     StoreError,
@@ -720,6 +722,7 @@ class FlakyStore:
         self.mode = "ok"
         self.authorizations: list[str | None] = []
         self.abandoned = threading.Event()
+        self.peers: list[int] = []  # the client port of each request: one per TCP connection
         self.port = free_port()
         self.server: http.server.ThreadingHTTPServer | None = None
 
@@ -731,6 +734,8 @@ class FlakyStore:
         flaky = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # connections are kept, as real stores keep them
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -738,6 +743,9 @@ class FlakyStore:
                 length = int(self.headers.get("Content-Length", "0"))
                 self.rfile.read(length)
                 flaky.authorizations.append(self.headers.get("Authorization"))
+                flaky.peers.append(self.client_address[1])
+                if flaky.mode == "drop-after":  # answer, then close without saying so
+                    self.close_connection = True
                 if flaky.mode == "hang":
                     # answer nothing; note when hairkg gives up and closes the connection
                     self.connection.settimeout(60)
@@ -751,6 +759,7 @@ class FlakyStore:
                     time.sleep(1.0)
                 status, body = {
                     "ok": (200, b'{"head":{},"boolean":true}'),
+                    "drop-after": (200, b'{"head":{},"boolean":true}'),
                     "slow-count": (200, SEVEN_TRIPLES),
                     "denied": (401, b"authentication required"),
                     "error": (500, b"internal store error"),
@@ -1010,3 +1019,25 @@ def test_a_load_request_waits_as_long_as_the_load_timeout_says(flaky_store: Flak
     finally:
         flaky_store.mode = "ok"
     assert Settings.from_env({"HAIRKG_STORE_LOAD_TIMEOUT": "90"}).store_load_timeout == 90
+
+
+def test_queries_reuse_one_connection_to_the_store_and_survive_its_closing(
+    flaky_store: FlakyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HAIRKG_STORE_QUERY_URL", flaky_store.query_url)
+    engine = SparqlStoreEngine()
+    ask = QueryRequest("ASK { ?s ?p ?o }")
+    flaky_store.peers.clear()
+    for _ in range(3):
+        assert engine.execute(ask).status == 200
+    assert len(flaky_store.peers) == 3 and len(set(flaky_store.peers)) == 1, flaky_store.peers
+    # the store closes each connection after its answer: every query still gets its answer,
+    # sent again once on a new connection
+    flaky_store.mode = "drop-after"
+    try:
+        flaky_store.peers.clear()
+        for _ in range(3):
+            assert engine.execute(ask).status == 200
+        assert len(set(flaky_store.peers)) == 3, flaky_store.peers
+    finally:
+        flaky_store.mode = "ok"

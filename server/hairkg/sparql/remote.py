@@ -30,6 +30,7 @@ import json
 import os
 import re
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -59,6 +60,7 @@ from hairkg.sparql.guard import _TOKENS
 
 __all__ = [
     "STORE_REQUEST_TIMEOUT",
+    "KeptConnection",
     "SparqlStoreEngine",
     "StoreConfig",
     "StoreConfigError",
@@ -253,12 +255,7 @@ def post_form(
         url,
         data=urlencode(fields, encoding="utf-8").encode("ascii"),
         method="POST",
-        headers={
-            "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
-            "Accept": accept,
-            "User-Agent": "hairkg",
-            **config.headers(),
-        },
+        headers=_form_headers(config, accept),
     )
     try:
         return cast(http.client.HTTPResponse, _opener(config).open(request, timeout=timeout))
@@ -267,18 +264,109 @@ def post_form(
             body = error.read(_ERROR_SNIPPET)
         raise _http_error(config, error.code, body) from None
     except TimeoutError:
-        raise StoreError(
-            f"the triple store at {config.where} did not answer within {timeout:g} s; "
-            "try again shortly",
-            retry_after=5,
-        ) from None
+        raise _timed_out(config, timeout) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-        reason = getattr(error, "reason", error)
-        raise StoreError(
-            f"the triple store at {config.where} is not reachable ({_reason(reason)}); "
-            "try again shortly",
-            retry_after=5,
-        ) from None
+        raise _unreachable(config, getattr(error, "reason", error)) from None
+
+
+def _form_headers(config: StoreConfig, accept: str) -> dict[str, str]:
+    return {
+        "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+        "Accept": accept,
+        "User-Agent": "hairkg",
+        **config.headers(),
+    }
+
+
+def _timed_out(config: StoreConfig, timeout: float) -> StoreError:
+    return StoreError(
+        f"the triple store at {config.where} did not answer within {timeout:g} s; "
+        "try again shortly",
+        retry_after=5,
+    )
+
+
+def _unreachable(config: StoreConfig, reason: object) -> StoreError:
+    return StoreError(
+        f"the triple store at {config.where} is not reachable ({_reason(reason)}); "
+        "try again shortly",
+        retry_after=5,
+    )
+
+
+class KeptConnection:
+    """One HTTP/1.1 connection to the store, kept open from one query to the next.
+
+    A query worker runs one query at a time, so one connection serves it. A new TCP
+    connection per query cost 2.0 ms against 0.5 ms on a kept one (measured at 100k, see
+    ``bench/results/2026-12-04-remote-stores.md``). A connection the store has closed meanwhile
+    is replaced and the query sent again once (a query changes nothing); an answer not read
+    to its end (cut at the row cap) closes the connection, whose unread rest would otherwise
+    be taken for the next answer. Requests with Digest authentication go through
+    :func:`post_form` instead (urllib answers the challenge).
+    """
+
+    def __init__(self, config: StoreConfig) -> None:
+        self.config = config
+        self._connection: http.client.HTTPConnection | None = None
+
+    def post(
+        self,
+        url: str,
+        fields: Sequence[tuple[str, str]],
+        accept: str,
+        timeout: float = STORE_REQUEST_TIMEOUT,
+    ) -> http.client.HTTPResponse:
+        """As :func:`post_form`, on the kept connection."""
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        body = urlencode(fields, encoding="utf-8").encode("ascii")
+        headers = _form_headers(self.config, accept)
+        for _attempt in range(2):
+            reused = self._connection is not None
+            if self._connection is None:
+                kind = (
+                    http.client.HTTPSConnection
+                    if parts.scheme == "https"
+                    else http.client.HTTPConnection
+                )
+                self._connection = kind(parts.hostname or "", parts.port, timeout=timeout)
+            connection = self._connection
+            try:
+                connection.timeout = timeout
+                if connection.sock is not None:
+                    connection.sock.settimeout(timeout)
+                connection.request("POST", target, body=body, headers=headers)
+                answer = connection.getresponse()
+            except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected) as error:
+                self.close()
+                if reused:
+                    continue  # the store closed the kept connection: once more, on a new one
+                raise _unreachable(self.config, error) from None
+            except TimeoutError:
+                self.close()
+                raise _timed_out(self.config, timeout) from None
+            except (OSError, http.client.HTTPException) as error:
+                self.close()
+                raise _unreachable(self.config, error) from None
+            if answer.status >= 300:
+                with answer:
+                    said = answer.read(_ERROR_SNIPPET)
+                self.close()
+                raise _http_error(self.config, answer.status, said)
+            return answer
+        raise _unreachable(self.config, "the connection was closed twice")
+
+    def release(self, answer: http.client.HTTPResponse) -> None:
+        """Done with ``answer``: keep the connection only if the answer was read to its end."""
+        if not answer.isclosed():
+            self.close()
+        answer.close()
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 def _reason(reason: object) -> str:
@@ -431,6 +519,9 @@ class SparqlStoreEngine:
             self.config = StoreConfig.from_env()
         # parses queries, so a syntax error reads the same whatever the store
         self._parser = ox.Store()
+        digest = self.config.auth == "digest" and bool(self.config.user or self.config.password)
+        self._kept = None if digest else KeptConnection(self.config)
+        self._kept_lock = threading.Lock()  # a second thread at once gets a connection of its own
 
     def _check(self, request: QueryRequest) -> QueryResponse | bool:
         """The embedded engine's 400 for a query that does not parse, else whether the
@@ -464,11 +555,15 @@ class SparqlStoreEngine:
             # and GRAPH ?g sees each of them
             fields += [("default-graph-uri", g) for g in self.union]
             fields += [("named-graph-uri", g) for g in self.union]
+        kept = self._kept if self._kept is not None and self._kept_lock.acquire(False) else None
         try:
-            answer = post_form(self.config, self.config.query_url, fields, accept)
-        except StoreError as error:
-            return error.response()
-        with answer:
+            try:
+                if kept is not None:
+                    answer = kept.post(self.config.query_url, fields, accept)
+                else:
+                    answer = post_form(self.config, self.config.query_url, fields, accept)
+            except StoreError as error:
+                return error.response()
             media_type = (answer.headers.get("Content-Type") or "").split(";")[0].strip().lower()
             try:
                 return self._convert(request, media_type, answer, graph=checked)
@@ -477,6 +572,14 @@ class SparqlStoreEngine:
                     f"the triple store at {self.config.where} sent an answer hairkg cannot "
                     f"read ({media_type or 'no Content-Type'}): {error}",
                 ).response()
+            finally:
+                if kept is not None:
+                    kept.release(answer)
+                else:
+                    answer.close()
+        finally:
+            if kept is not None:
+                self._kept_lock.release()
 
     def _convert(
         self,
