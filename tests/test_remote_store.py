@@ -17,10 +17,7 @@ import gc
 import http.server
 import json
 import os
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -51,6 +48,7 @@ from hairkg.sparql.upload import _batches, count_triples, staging_graph, upload_
 from hairkg.web import create_app
 from live_server import start_server
 from remote_fixtures import load_shipped_graph, remote_store_service
+from replicas import OxigraphStore, find_oxigraph
 from virtuoso_server import RESULT_SET_MAX_ROWS, VirtuosoServer
 
 JSON = "application/sparql-results+json"
@@ -79,8 +77,7 @@ def free_port() -> int:
 
 
 def oxigraph_binary() -> str:
-    beside = Path(sys.executable).with_name("oxigraph")
-    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    found = find_oxigraph()
     if found is None:
         pytest.skip(
             "Oxigraph's server is not installed (pip install oxigraph); remote store untested"
@@ -88,60 +85,11 @@ def oxigraph_binary() -> str:
     return found
 
 
-class OxigraphServer:
-    """``oxigraph serve`` on a free loopback port, its data in ``location``."""
-
-    def __init__(self, location: Path) -> None:
-        self.binary = oxigraph_binary()
-        self.location = location
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def query_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/query"
-
-    @property
-    def update_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/update"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "serve",
-                "--location",
-                str(self.location),
-                "--bind",
-                f"127.0.0.1:{self.port}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "oxigraph serve exited"
-            try:
-                with urllib.request.urlopen(self.query_url + "?query=ASK%7B%7D", timeout=5):
-                    return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.2)
-        raise AssertionError("oxigraph serve did not answer within 60 s")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(30)
-
-
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
-    server = OxigraphServer(tmp_path_factory.mktemp("oxigraph-store"))
-    server.start()
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphStore]:
+    directory = tmp_path_factory.mktemp("oxigraph-store")
+    server = OxigraphStore("store", directory / "oxigraph.log", location=directory / "data")
+    server.start(oxigraph_binary())
     try:
         load_shipped_graph(server.query_url, server.update_url)
         yield server
@@ -150,14 +98,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
 
 
 @pytest.fixture(scope="module")
-def remote_service(store: OxigraphServer) -> Iterator[Service]:
+def remote_service(store: OxigraphStore) -> Iterator[Service]:
     prepared = remote_store_service(store.query_url)
     yield prepared
     prepared.close()
 
 
 @pytest.fixture()
-def remote(remote_service: Service, store: OxigraphServer) -> FlaskClient:
+def remote(remote_service: Service, store: OxigraphStore) -> FlaskClient:
     settings = Settings(store="sparql", store_query_url=store.query_url, access_log="off")
     return create_app(settings, remote_service, testing=True).test_client()
 
@@ -187,7 +135,7 @@ def any_remote(request: pytest.FixtureRequest) -> FlaskClient:
     return client
 
 
-def count_in_store(store: OxigraphServer | VirtuosoServer, graph: str) -> int:
+def count_in_store(store: OxigraphStore | VirtuosoServer, graph: str) -> int:
     query = quote(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     request = urllib.request.Request(store.query_url + "?query=" + query, headers={"Accept": JSON})
     with urllib.request.urlopen(request, timeout=30) as answer:
@@ -195,7 +143,7 @@ def count_in_store(store: OxigraphServer | VirtuosoServer, graph: str) -> int:
 
 
 def test_load_puts_each_part_in_its_graph_and_a_second_load_replaces_it(
-    store: OxigraphServer, dataset: Any, capsys: pytest.CaptureFixture[str]
+    store: OxigraphStore, dataset: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     expected = {str(c.identifier): len(c) for c in dataset.contexts() if len(c)}
     assert len(expected) > 1
@@ -211,7 +159,7 @@ def test_load_puts_each_part_in_its_graph_and_a_second_load_replaces_it(
     assert "verified" in printed
 
 
-def test_a_failed_load_leaves_the_previous_graph_in_place(store: OxigraphServer) -> None:
+def test_a_failed_load_leaves_the_previous_graph_in_place(store: OxigraphStore) -> None:
     graph = "https://w3id.org/hairkg/graph/mappings"
     before = count_in_store(store, graph)
     lines = [f"<urn:x:s{i}> <urn:x:p> <urn:x:o{i}> ." for i in range(30)]
@@ -224,7 +172,7 @@ def test_a_failed_load_leaves_the_previous_graph_in_place(store: OxigraphServer)
 
 
 def test_hairkg_query_over_the_store(
-    store: OxigraphServer, capsys: pytest.CaptureFixture[str]
+    store: OxigraphStore, capsys: pytest.CaptureFixture[str]
 ) -> None:
     query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/hairkg/graph/mappings> { ?s ?p ?o } }"
     arguments = ["query", "--store", "sparql", "--store-query-url", store.query_url]
@@ -235,7 +183,7 @@ def test_hairkg_query_over_the_store(
 
 
 def test_load_without_an_update_url_is_a_clear_error(
-    store: OxigraphServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    store: OxigraphStore, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("HAIRKG_STORE_UPDATE_URL", raising=False)
     assert main(["load", "--store", "sparql", "--store-query-url", store.query_url]) == 2
@@ -327,7 +275,7 @@ def test_every_format_is_served_whatever_the_store_offers(
 
 
 def test_row_cap_applies_with_truncation_headers(
-    remote_service: Service, store: OxigraphServer
+    remote_service: Service, store: OxigraphStore
 ) -> None:
     settings = Settings(
         store="sparql", store_query_url=store.query_url, access_log="off", row_limit=5
@@ -377,7 +325,7 @@ def test_relative_iris_resolve_against_hairkg_not_the_store(any_remote: FlaskCli
 
 
 def test_updates_and_service_never_reach_the_store(
-    remote: FlaskClient, store: OxigraphServer
+    remote: FlaskClient, store: OxigraphStore
 ) -> None:
     update = remote.post("/sparql", data={"update": "DROP ALL"})
     assert update.status_code == 400
@@ -979,7 +927,7 @@ def test_a_hanging_store_hits_the_time_limit_and_the_request_is_abandoned(
     ],
 )
 def test_live_server_over_a_remote_store(server: str, request: pytest.FixtureRequest) -> None:
-    remote_store: OxigraphServer | VirtuosoServer = request.getfixturevalue(server)
+    remote_store: OxigraphStore | VirtuosoServer = request.getfixturevalue(server)
     with start_server(
         "--no-validate",
         "--workers",
