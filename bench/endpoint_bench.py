@@ -974,17 +974,21 @@ def _ratio(hairkg: Outcome | None, other: Outcome | None) -> str:
     return f"{hairkg.qps / other.qps:.2f}x"
 
 
-def _revision() -> str:
+def revision() -> str:
+    """``commit abc1234``, and whether the code a benchmark runs has uncommitted changes."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "server"], cwd=ROOT, capture_output=True, text=True
+            ["git", "status", "--porcelain", "--", "server", "scripts", "bench/*.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
     except OSError:
         return "unknown revision"
-    return f"commit {head}" + (" with uncommitted changes in server/" if dirty else "")
+    return f"commit {head or 'unknown'}" + (" with uncommitted changes" if dirty else "")
 
 
 def render(reports: Sequence[SizeReport], args: argparse.Namespace) -> str:
@@ -992,7 +996,7 @@ def render(reports: Sequence[SizeReport], args: argparse.Namespace) -> str:
     out = [
         "# hairkg endpoint benchmark",
         "",
-        f"hairkg at {_revision()}; {time.strftime('%Y-%m-%d %H:%M %Z')}.",
+        f"hairkg at {revision()}; {time.strftime('%Y-%m-%d %H:%M %Z')}.",
         "",
         f"Concurrency {args.concurrency} (closed loop, keep-alive), {args.seconds:g} s measured per "
         f"workload after {args.warmup:g} s warm-up; hairkg with {args.workers} query workers; "
@@ -1161,9 +1165,14 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM ends a benchmark as Ctrl-C does: its ``finally`` blocks stop the servers."""
+    signal.signal(signal.SIGTERM, _terminate)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    stop_on_sigterm()
     cqs, synthetic = load_queries(args.cq)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hairkg-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)

@@ -46,7 +46,6 @@ import math
 import os
 import platform
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -640,7 +639,7 @@ def render(results: Sequence[SizeResult], args: argparse.Namespace, minutes: flo
     out = [
         f"# hairkg on a remote store, the store directly, hairkg embedded ({datetime.date.today()})",
         "",
-        f"Command: `.venv/bin/python {command}` (hairkg {_revision()}; {minutes:.1f} min in "
+        f"Command: `.venv/bin/python {command}` (hairkg {eb.revision()}; {minutes:.1f} min in "
         "all, loading included).",
         "",
         f"Machine: {os.cpu_count()} cores, {memory:.0f} GiB, {platform.system()} "
@@ -823,23 +822,6 @@ def per_query_table(result: SizeResult) -> list[str]:
     return lines
 
 
-def _revision() -> str:
-    done = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    dirty = subprocess.run(
-        ["git", "-C", str(ROOT), "status", "--porcelain", "--", "server", "scripts", "bench/*.py"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    head = done.stdout.strip() or "unknown"
-    return f"commit {head}" + (" with uncommitted changes" if dirty.stdout.strip() else "")
-
-
 def _oxigraph_version() -> str:
     import pyoxigraph
 
@@ -904,13 +886,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _terminate)
+    eb.stop_on_sigterm()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="hairkg-remote-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     # one inference cache for this run's hairkg processes and this one (bulk-load files)
