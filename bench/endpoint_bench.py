@@ -61,6 +61,7 @@ SERVERS = (
     "hairkg",
     "hairkg-nocache",
     "hairkg-nocache-keep",
+    "hairkg-base",
     "hairkg-base-nocache",
     "bare",
     "oxigraph",
@@ -70,6 +71,7 @@ SERVERS = (
 TITLES = {
     "hairkg": "hairkg",
     "hairkg-nocache": "hairkg, result cache off",
+    "hairkg-base": "hairkg before (--baseline)",
     "hairkg-base-nocache": "hairkg before (--baseline), result cache off",
     "hairkg-nocache-keep": "hairkg, result cache off, workers never recycled",
     "bare": "bare Flask+pyoxigraph",
@@ -780,10 +782,11 @@ def bench_size(
     dump = workdir / f"dataset-{label}.nq"
     for name in args.servers:
         log(f"[{label}] starting {name}")
-        if name == "hairkg-base-nocache":
+        if name in ("hairkg-base", "hairkg-base-nocache"):
             if args.baseline is None:
-                raise SystemExit("hairkg-base-nocache needs --baseline SRC")
-            env = {**nocache_env, "PYTHONPATH": str(args.baseline)}
+                raise SystemExit(f"{name} needs --baseline SRC")
+            base_env = nocache_env if name.endswith("nocache") else hairkg_env
+            env = {**base_env, "PYTHONPATH": str(args.baseline)}
             if args.baseline_cache is not None:
                 env["HAIRKG_CACHE_DIR"] = str(args.baseline_cache)
             server = start_process(name, hairkg_command, env=env)
@@ -1148,7 +1151,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workdir", type=Path, help="keep data and stores here")
     parser.add_argument(
-        "--baseline", type=Path, help="server/ of an older checkout, run as hairkg-base-nocache"
+        "--baseline", type=Path, help="server/ of an older checkout, run as hairkg-base and hairkg-base-nocache"
     )
     parser.add_argument(
         "--baseline-cache", type=Path, help="HAIRKG_CACHE_DIR for the older checkout"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import threading
@@ -9,7 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 import pytest
@@ -269,6 +270,38 @@ def test_sigterm_stops_the_server_and_its_workers() -> None:
     # kill that follows would give -9, not 0)
     assert server.stop(timeout=30) == 0, "".join(server.output)
     assert not [pid for pid in workers if _alive(pid)]
+
+
+HIT_QUERY = "SELECT ?s ?p ?o WHERE { ?s a <https://w3id.org/hairkg/ontology/Study> ; ?p ?o } ORDER BY ?s ?p ?o"
+
+
+# before the stalled clients below, whose queries hold admission slots for a while
+def test_response_cache_hits_over_one_kept_connection_are_framed_right(
+    live_server: LiveServer,
+) -> None:
+    address = urlsplit(live_server.url)
+    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=60)
+    try:
+        answers = []
+        for encoding in ("identity", "identity", "gzip", "gzip", "identity"):
+            connection.request(
+                "POST",
+                "/sparql",
+                body=HIT_QUERY.encode(),
+                headers={"Content-Type": "application/sparql-query", "Accept-Encoding": encoding},
+            )
+            response = connection.getresponse()
+            body = response.read()
+            assert response.status == 200, body
+            assert int(response.headers["Content-Length"]) == len(body)
+            answers.append(
+                (response.headers["Hairkg-Cache"], response.headers.get("Content-Encoding"), body)
+            )
+    finally:
+        connection.close()
+    assert [a[0] for a in answers[1:]] == ["hit"] * 4
+    assert answers[0][2] == answers[1][2] == answers[4][2]
+    assert answers[2][1] == answers[3][1] == "gzip" and answers[2][2] == answers[3][2]
 
 
 def test_slow_and_idle_clients_do_not_starve_the_server(live_server: LiveServer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Flask, Response, current_app
 from werkzeug.exceptions import HTTPException
@@ -32,7 +33,8 @@ def create_app(
     app.extensions["hairkg_settings"] = settings
     app.extensions["hairkg"] = service
     cache_bytes = int(settings.result_cache_mb * 1024 * 1024)
-    app.extensions["hairkg_result_cache"] = ResultCache(cache_bytes) if cache_bytes > 0 else None
+    result_cache = ResultCache(cache_bytes) if cache_bytes > 0 else None
+    app.extensions["hairkg_result_cache"] = result_cache
     app.extensions["hairkg_admission"] = Admission(
         settings.query_capacity, settings.per_client_queries
     )
@@ -62,6 +64,8 @@ def create_app(
     app.register_blueprint(evidence_detail.blueprint)  # /studies/<id>, /comparisons, map
     app.register_blueprint(changelog.blueprint)  # /changelog: claims since the last release
     install_observability(app, settings)  # access log, request metrics, /metrics
+    if result_cache is not None:
+        _answer_repeats_before_flask(app, result_cache, cache_bytes)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
@@ -113,6 +117,33 @@ def create_app(
         return _json_status(200, body)
 
     return app
+
+
+def _answer_repeats_before_flask(app: Flask, result_cache: ResultCache, max_bytes: int) -> None:
+    """Put the response cache in front of Flask; its hits count as result-cache hits."""
+    from hairkg.web.observability import QUERY_HASH_KEY, RequestRecorder
+    from hairkg.web.response_cache import CachedResponse, ResponseCache
+
+    recorder: RequestRecorder = app.extensions["hairkg_request_recorder"]
+
+    def record_hit(environ: dict[str, Any], cached: CachedResponse, duration: float) -> None:
+        result_cache.count_hit()
+        recorder.record(
+            environ,
+            path=str(environ.get("PATH_INFO", "")),
+            route="/sparql",
+            status=200,
+            duration=duration,
+            size=len(cached.body),
+            query_hash=cached.query_hash,
+            cache_hit=True,
+        )
+
+    response_cache = ResponseCache(
+        app.wsgi_app, max_bytes, query_hash_key=QUERY_HASH_KEY, on_hit=record_hit
+    )
+    app.extensions["hairkg_response_cache"] = response_cache
+    app.wsgi_app = response_cache  # type: ignore[method-assign]
 
 
 def _json_status(status: int, body: dict[str, object]) -> Response:

@@ -6,6 +6,7 @@ import gzip
 import threading
 from collections import OrderedDict
 from functools import lru_cache
+from typing import Any
 
 from flask import Flask, Request, Response, request
 from werkzeug.datastructures import Accept
@@ -13,6 +14,7 @@ from werkzeug.http import parse_accept_header
 
 __all__ = [
     "accepts_gzip",
+    "client_address",
     "conditional",
     "install_http_policies",
     "maybe_gzip",
@@ -34,6 +36,19 @@ def text_response(status: int, message: str, headers: dict[str, str] | None = No
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def client_address(environ: dict[str, Any], trusted_header: str) -> str:
+    """Who is asking: the last value of the trusted proxy's header, else the TCP peer.
+
+    Read from the WSGI environ, so that answers given before Flask runs log it the same way.
+    """
+    if trusted_header:
+        key = "HTTP_" + trusted_header.upper().replace("-", "_")
+        last = str(environ.get(key, "")).rsplit(",", 1)[-1].strip()
+        if last:
+            return last
+    return str(environ.get("REMOTE_ADDR") or "unknown")
 
 
 def accepts_gzip(req: Request) -> bool:

@@ -37,8 +37,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Summa
 from prometheus_client.registry import Collector
 
 from hairkg.settings import Settings, SettingsError
+from hairkg.web.http import client_address
 
-__all__ = ["AccessLog", "install_observability", "note_query"]
+__all__ = ["AccessLog", "RequestRecorder", "install_observability", "note_query"]
 
 #: Latency buckets in seconds: cache hits take a millisecond, queries up to the time limit.
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -117,10 +118,15 @@ class AccessLog:
         return self._file
 
 
+#: Where ``note_query`` leaves the query's hash in the WSGI environ.
+QUERY_HASH_KEY = "hairkg.query_hash"
+
+
 def note_query(query_hash: str, cache_hit: bool | None) -> None:
     """Tell the access log which query the current request ran (called by ``/sparql``)."""
     g.hairkg_query_hash = query_hash
     g.hairkg_cache_hit = cache_hit
+    request.environ[QUERY_HASH_KEY] = query_hash  # kept with the response if it is cached
 
 
 class _ServiceCollector(Collector):
@@ -198,28 +204,79 @@ def _route() -> str:
     return rule.rule if rule is not None else "unmatched"  # bounded: no raw paths as labels
 
 
+class RequestRecorder:
+    """Counts an answered request in the metrics and writes its access-log line.
+
+    Used by Flask's ``after_request`` and by the response cache, which answers repeated
+    requests before Flask runs (``web/response_cache.py``): both are logged alike.
+    """
+
+    def __init__(self, registry: CollectorRegistry, access_log: AccessLog, settings: Settings):
+        self.requests = Counter(
+            "hairkg_http_requests",
+            "HTTP requests answered, by route, method and status",
+            ["route", "method", "status"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "hairkg_http_request_duration_seconds",
+            "Time from request to response (before the body is sent), by route and status",
+            ["route", "method", "status"],
+            buckets=_BUCKETS,
+            registry=registry,
+        )
+        self.access_log = access_log
+        self.trusted_header = settings.client_address_header
+        # labels() checks and locks; one lookup per series suffices
+        self._children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+    def record(
+        self,
+        environ: dict[str, Any],
+        *,
+        path: str,
+        route: str,
+        status: int,
+        duration: float,
+        size: int | None,
+        query_hash: str | None = None,
+        cache_hit: bool | None = None,
+    ) -> None:
+        method = str(environ.get("REQUEST_METHOD", ""))
+        key = (route, method, str(status))
+        counters = self._children.get(key)
+        if counters is None:
+            counters = self._children.setdefault(
+                key, (self.requests.labels(*key), self.latency.labels(*key))
+            )
+        counters[0].inc()
+        counters[1].observe(duration)
+        if self.access_log.enabled:
+            self.access_log.write(
+                {
+                    "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    "method": method,
+                    "path": path,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(duration * 1000, 3),
+                    "bytes": size,
+                    "client": client_address(environ, self.trusted_header),
+                    "query_hash": query_hash,
+                    "cache_hit": cache_hit,
+                }
+            )
+
+
 def install_observability(app: Flask, settings: Settings) -> None:
     """Add the access log, the request metrics and ``/metrics`` to ``app``."""
     registry = CollectorRegistry(auto_describe=True)
-    requests = Counter(
-        "hairkg_http_requests",
-        "HTTP requests answered, by route, method and status",
-        ["route", "method", "status"],
-        registry=registry,
-    )
-    latency = Histogram(
-        "hairkg_http_request_duration_seconds",
-        "Time from request to response (before the body is sent), by route and status",
-        ["route", "method", "status"],
-        buckets=_BUCKETS,
-        registry=registry,
-    )
-    registry.register(_ServiceCollector(app))
     access_log = AccessLog(settings.access_log)
+    recorder = RequestRecorder(registry, access_log, settings)
+    registry.register(_ServiceCollector(app))
     app.extensions["hairkg_metrics"] = registry
     app.extensions["hairkg_access_log"] = access_log
-
-    children: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+    app.extensions["hairkg_request_recorder"] = recorder
 
     @app.before_request
     def start_clock() -> None:
@@ -229,29 +286,16 @@ def install_observability(app: Flask, settings: Settings) -> None:
     def record(response: Response) -> Response:
         started = g.get("hairkg_started")
         duration = time.perf_counter() - started if started is not None else 0.0
-        route, status, method = _route(), str(response.status_code), request.method
-        key = (route, method, status)
-        counters = children.get(key)
-        if counters is None:  # labels() checks and locks; one lookup per series suffices
-            counters = children.setdefault(key, (requests.labels(*key), latency.labels(*key)))
-        counters[0].inc()
-        counters[1].observe(duration)
-        if access_log.enabled:
-            from hairkg.web.sparql import client_address  # sparql imports this module
-
-            record: dict[str, Any] = {
-                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "method": request.method,
-                "path": request.path,
-                "route": route,
-                "status": response.status_code,
-                "duration_ms": round(duration * 1000, 3),
-                "bytes": response.calculate_content_length(),
-                "client": client_address(settings),
-                "query_hash": g.get("hairkg_query_hash"),
-                "cache_hit": g.get("hairkg_cache_hit"),
-            }
-            access_log.write(record)
+        recorder.record(
+            request.environ,
+            path=request.path,
+            route=_route(),
+            status=response.status_code,
+            duration=duration,
+            size=response.calculate_content_length(),
+            query_hash=g.get("hairkg_query_hash"),
+            cache_hit=g.get("hairkg_cache_hit"),
+        )
         return response
 
     @app.get("/metrics")

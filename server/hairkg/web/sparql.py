@@ -18,7 +18,7 @@ from hairkg.sparql.engines import QueryRequest, QueryResponse
 from hairkg.sparql.guard import QueryRejectedError, check_query
 from hairkg.web import current_service, current_settings
 from hairkg.web.description import service_description_response
-from hairkg.web.http import add_vary, conditional, maybe_gzip, text_response
+from hairkg.web.http import add_vary, client_address, conditional, maybe_gzip, text_response
 from hairkg.web.negotiation import negotiate
 from hairkg.web.observability import note_query
 
@@ -194,20 +194,10 @@ def known_format(name: str) -> bool:
     return any(format_named(kind, name) is not None for kind in ("solutions", "graph"))
 
 
-def client_address(settings: Settings) -> str:
-    """Who is asking: the trusted proxy's header (its last value) or the TCP peer."""
-    if settings.client_address_header:
-        forwarded = request.headers.get(settings.client_address_header, "")
-        last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
-            return last
-    return request.remote_addr or "unknown"
-
-
 def _run_admitted(query_request: QueryRequest, settings: Settings) -> QueryResponse:
     """Run the query on a worker if admission lets it in; else the refusal as an answer."""
     admission: Admission = current_app.extensions["hairkg_admission"]
-    client = client_address(settings)
+    client = client_address(request.environ, settings.client_address_header)
     refusal = admission.enter(client)
     if refusal is not None:
         return QueryResponse.error(
