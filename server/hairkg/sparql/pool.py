@@ -75,8 +75,12 @@ class PoolSettings:
 _SEPARATE_BODY = 64 * 1024
 
 
+_REQUEST_FIELDS = tuple(field.name for field in dataclasses.fields(QueryRequest))
+
+
 def _encode_request(request: QueryRequest) -> bytes:
-    return marshal.dumps(dataclasses.astuple(request))
+    # not dataclasses.astuple, which deep-copies every field: a tenth of a quick query's cost
+    return marshal.dumps(tuple(getattr(request, name) for name in _REQUEST_FIELDS))
 
 
 def _decode_request(data: bytes) -> QueryRequest:

@@ -7,9 +7,11 @@ every query passes :func:`hairkg.sparql.guard.check_query` before a worker sees 
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Request, Response, current_app, request
 
 from hairkg.formats import ALL_FORMATS, format_named
 from hairkg.settings import Settings
@@ -156,7 +158,7 @@ def sparql() -> Response:
         )
     query_request = QueryRequest(
         query=query,
-        base_iri=request.base_url,
+        base_iri=_base_url(request.environ),
         default_graphs=default_graphs if (default_graphs or named_graphs) else None,
         named_graphs=named_graphs if (default_graphs or named_graphs) else None,
         solutions_format=solutions.name if solutions else None,
@@ -209,6 +211,36 @@ def _run_admitted(query_request: QueryRequest, settings: Settings) -> QueryRespo
         return current_service().pool.execute(query_request, cancelled=disconnected)
     finally:
         admission.leave(client)
+
+
+def _base_url(environ: dict[str, Any]) -> str:
+    """``request.base_url``, worked out once per host and path (werkzeug re-derives it, IRI
+    decoding included, on every request)."""
+    return _base_url_of(
+        environ.get("wsgi.url_scheme"),
+        environ.get("HTTP_HOST"),
+        environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+    )
+
+
+@lru_cache(maxsize=256)
+def _base_url_of(
+    scheme: str, host: str | None, server_name: str, server_port: str, script: str, path: str
+) -> str:
+    environ = {
+        "wsgi.url_scheme": scheme,
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": server_port,
+        "SCRIPT_NAME": script,
+        "PATH_INFO": path,
+        "REQUEST_METHOD": "GET",
+    }
+    if host is not None:
+        environ["HTTP_HOST"] = host
+    return str(Request(environ).base_url)
 
 
 def _etag(version: str, query_request: QueryRequest) -> str:
