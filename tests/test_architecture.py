@@ -65,3 +65,25 @@ def test_importing_leaves_rdflib_out_where_it_is_not_needed(module: str) -> None
         check=True,
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_serve_starts_the_store_host_before_importing_the_web_layer() -> None:
+    # `hairkg serve` starts the store host first, so that it builds while this process
+    # imports Flask, rdflib and the web layer (on two cores the two overlap): at that moment
+    # none of them may be imported yet. The host is replaced by a stub that reports what the
+    # web process had imported, then stops the command.
+    probe = (
+        "import sys, hairkg.service, hairkg.cli\n"
+        "def start(*args, **kwargs):\n"
+        "    heavy = ('rdflib', 'owlrl', 'pyshacl', 'pyshacl_turbo', 'flask', 'werkzeug',\n"
+        "             'waitress', 'curies', 'pydantic', 'hairkg.web', 'hairkg.validation')\n"
+        "    print(sorted(m for m in heavy if m in sys.modules), kwargs, flush=True)\n"
+        "    raise KeyboardInterrupt\n"
+        "hairkg.service.start_service = start\n"
+        "sys.exit(hairkg.cli.main(['serve', '--port', '0']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stdout.strip() == "[] {'fork_host': True}"

@@ -159,7 +159,14 @@ def test_serve_on_a_busy_port_says_so_before_loading() -> None:
         )
     assert result.returncode == 2
     assert f"port {port} on 127.0.0.1 is in use" in result.stderr
-    assert "validation:" not in result.stdout  # refused before loading and validating
+    # refused without waiting for the store host, which is stopped: nothing was validated
+    assert "validation:" not in result.stdout
+
+
+def test_validate_names_its_engines_without_importing_them_to_build_the_parser() -> None:
+    result = run_hairkg("validate", "--engine", "nope")
+    assert result.returncode == 2
+    assert "invalid choice: 'nope' (choose from 'pyshacl', 'turbo')" in result.stderr
 
 
 def test_query_takes_a_string_stdin_and_options_before_the_name(tmp_path: Path) -> None:

@@ -119,3 +119,28 @@ def test_a_row_with_an_unknown_prefix_is_reported_with_its_line(tmp_path: Path) 
         read_sssom(broken)
     assert caught.value.line == header_lines + 1 + data_lines + 1
     assert "NOPE:0000001" in str(caught.value)
+
+
+def test_the_curie_map_expands_as_curies_does_and_refuses_one_iri_for_two_prefixes(
+    tmp_path: Path,
+) -> None:
+    from curies import Converter
+
+    from hairkg.errors import RdfSyntaxError
+
+    mapping_set = read_sssom(SSSOM_PATH)
+    reference = Converter.from_prefix_map(mapping_set.converter.prefix_map)
+    for curie in ("MONDO:0005339", "mondo:0005339", "skos:exactMatch", "a:b:c", ":x", "hkg:"):
+        assert mapping_set.converter.expand(curie) == reference.expand(curie), curie
+    assert mapping_set.converter.expand("no-colon") is None  # curies raises; a row error here
+    text = SSSOM_PATH.read_text(encoding="utf-8")
+    twice = tmp_path / "twice.sssom.tsv"
+    twice.write_text(
+        text.replace(
+            "#curie_map:\n", "#curie_map:\n#  MONDO2: http://purl.obolibrary.org/obo/MONDO_\n"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(RdfSyntaxError) as caught:
+        read_sssom(twice)
+    assert "the same IRI" in str(caught.value)

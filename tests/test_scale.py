@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -95,13 +97,13 @@ def test_the_store_host_builds_the_store_the_web_process_never_holds_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Built once, where the workers fork from: not built here, dumped and loaded again."""
-    import hairkg.service
+    import hairkg.graph.loading
 
     def build_here(*args: object, **kwargs: object) -> None:
         raise AssertionError("the web process built the store")
 
     # the store host is a new interpreter: the patch reaches only this (the web) process
-    monkeypatch.setattr(hairkg.service, "build_store", build_here)
+    monkeypatch.setattr(hairkg.graph.loading, "build_store", build_here)
     data = _write_triples(tmp_path / "data.nt", 3_000)
     service = prepare_service(Settings(workers=1), [data])
     try:
@@ -117,6 +119,39 @@ def test_the_store_host_builds_the_store_the_web_process_never_holds_it(
         assert len(served) == sum(service.stats.triples_per_graph.values())
     finally:
         service.close()
+
+
+def test_a_forked_store_host_serves_and_ends_by_itself_when_closed(tmp_path: Path) -> None:
+    """``hairkg serve`` forks its host (``fork_host``): the same service, and a clean end.
+
+    A forked host inherits the web process's end of their pipe; unless it closes it, it
+    never sees the web process close the pipe and has to be killed. Run in a fresh
+    interpreter, as the command runs it: forking this (threaded) test process would not be.
+    """
+    data = _write_triples(tmp_path / "data.nt", 300)
+    probe = f"""
+import json
+from pathlib import Path
+from hairkg.service import start_service
+from hairkg.settings import Settings
+from hairkg.sparql.engines import QueryRequest
+from hairkg.sparql.pool import pid_of_workers
+
+starting = start_service(Settings(workers=2), [Path({str(data)!r})], fork_host=True)
+service = starting.wait()
+host = starting.pool._host.process
+answer = service.pool.execute(QueryRequest("SELECT (COUNT(*) AS ?n) {{ ?s <{EX}kind> ?k }}"))
+print(json.loads(answer.body)["results"]["bindings"][0]["n"]["value"])
+print(service.validation.conforms(), len(pid_of_workers(service.pool)))
+service.close()
+print(host.exitcode)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    # 100 answers, valid, 2 workers; the host ended on its own (-9: it had to be killed)
+    assert result.stdout.split() == ["100", "True", "2", "0"]
 
 
 def test_a_broken_file_is_reported_from_the_store_host_as_from_the_web_process(

@@ -237,13 +237,13 @@ def test_service_call_is_refused_without_a_connection(live_server: LiveServer) -
 
 
 def _query_processes(pid: int) -> list[int]:
-    """The store host and the workers it forks (not multiprocessing's resource tracker)."""
+    """The store host and the workers it forks, by the names the pool gives them."""
     with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
         children = [int(child) for child in handle.read().split()]
     found = []
     for child in children:
-        with open(f"/proc/{child}/cmdline", "rb") as cmdline:
-            if b"spawn_main" in cmdline.read():
+        with open(f"/proc/{child}/comm", encoding="utf-8") as comm:
+            if comm.read().strip() in ("hairkg-host", "hairkg-worker"):
                 found += [child, *_query_processes(child)]
     return found
 

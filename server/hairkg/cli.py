@@ -8,7 +8,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from hairkg import __version__
@@ -316,8 +316,7 @@ def _split_validate_format(value: str | None, input_format: str | None) -> tuple
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from hairkg.validation.report import render_text
-    from hairkg.web.serve import serve
+    from hairkg.service import start_service
 
     settings = Settings.from_env(
         host=args.host,
@@ -329,9 +328,21 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         validate=False if args.no_validate else None,
         base_iri=args.base_iri,
     )
+    # The store host starts building now, before this process imports Flask, rdflib and the
+    # web layer (half a second): on two cores the two overlap. Nothing before this line may
+    # import them (tests/test_architecture.py checks). This process has no thread and no
+    # socket yet, so the host is forked from it rather than started as a new interpreter.
+    starting = start_service(settings, args.data, fork_host=True)
     try:
-        serve(settings, args.data)
+        try:
+            from hairkg.web.serve import serve
+        except BaseException:
+            starting.close()
+            raise
+        serve(settings, starting=starting)  # owns ``starting`` from here on
     except DataNotConformingError as error:
+        from hairkg.validation.report import render_text
+
         print(f"hairkg: error: {error}:\n{render_text(error.outcome)}", file=sys.stderr)
         return error.exit_code
     return 0
@@ -389,6 +400,25 @@ def _store_urls(sub: argparse.ArgumentParser) -> None:
         default=None,
         help="with --store sparql: the store's SPARQL update endpoint (HAIRKG_STORE_UPDATE_URL)",
     )
+
+
+class _ShaclEngines:
+    """The names of ``validate --engine``, read from :mod:`hairkg.validation` when asked.
+
+    Building the parser must not import the validation layer (rdflib with it): ``serve``
+    starts its store host right after parsing, and every import before that delays it.
+    """
+
+    def _names(self) -> list[str]:
+        from hairkg.validation import ENGINES
+
+        return sorted(ENGINES)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
 
 
 def _positive_int(text: str) -> int:
@@ -540,9 +570,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fmt.set_defaults(run=_cmd_fmt)
 
-    from hairkg.validation import DEFAULT_ENGINE
-    from hairkg.validation import ENGINES as SHACL_ENGINES
-
     validate = commands.add_parser(
         "validate",
         help="check the shipped graph (plus FILEs) against the SHACL shapes",
@@ -585,9 +612,10 @@ exit status:
     )
     validate.add_argument(
         "--engine",
-        choices=sorted(SHACL_ENGINES),
+        choices=_ShaclEngines(),
+        metavar="ENGINE",  # a metavar of the choices would read them when the parser is built
         default=None,
-        help=f"SHACL engine: {DEFAULT_ENGINE} (default, fast) or pyshacl (the reference)",
+        help="SHACL engine: turbo (default, fast) or pyshacl (the reference)",
     )
     validate.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     validate.add_argument(

@@ -6,9 +6,12 @@ built from these strings are in :mod:`hairkg.graph.vocab`.
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import TYPE_CHECKING
 
-import curies
+if TYPE_CHECKING:  # curies (pydantic) costs 0.15 s to import: only when an IRI is shortened
+    import curies
 
 __all__ = [
     "BASE_IRI",
@@ -73,14 +76,20 @@ def graph_name_iri(name: str) -> str:
 def prefix_converter(prefixes: dict[str, str] | None = None) -> curies.Converter:
     """A converter for ``prefixes`` (default: hairkg's, plus the display-only ones)."""
     if prefixes is None:
-        return _DEFAULT_CONVERTER
+        return _default_converter()
+    import curies
+
     first_per_namespace: dict[str, str] = {}
     for prefix, namespace in prefixes.items():
         first_per_namespace.setdefault(namespace, prefix)  # curies refuses synonyms
     return curies.Converter.from_prefix_map({p: ns for ns, p in first_per_namespace.items()})
 
 
-_DEFAULT_CONVERTER = curies.Converter.from_prefix_map({**PREFIXES, **_DISPLAY_PREFIXES})
+@functools.cache
+def _default_converter() -> curies.Converter:
+    import curies
+
+    return curies.Converter.from_prefix_map({**PREFIXES, **_DISPLAY_PREFIXES})
 
 
 def shorten(iri: str, converter: curies.Converter | None = None) -> str | None:
@@ -89,7 +98,7 @@ def shorten(iri: str, converter: curies.Converter | None = None) -> str | None:
     The longest matching namespace wins (``curies`` keeps a trie); a local name that would
     not read back as the same IRI (``a/b``, a trailing dot, empty) gives None.
     """
-    curie = (converter or _DEFAULT_CONVERTER).compress(iri)
+    curie = (converter or _default_converter()).compress(iri)
     if curie is None:
         return None
     local = curie.split(":", 1)[1]

@@ -14,21 +14,24 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from hairkg.errors import DataNotConformingError
-from hairkg.graph.loading import build_store, shipped_sources
-from hairkg.graph.stats import DatasetStats, compute_stats
 from hairkg.namespaces import GRAPH_BASE, GRAPHS, PREFIXES
 from hairkg.progress import progress
 from hairkg.settings import Settings
 from hairkg.sparql.engines import ENGINES, OxigraphEngine, QueryEngine
 from hairkg.sparql.pool import WorkerPool
-from hairkg.validation.results import ValidationOutcome
 
-__all__ = ["Service", "prepare_service"]
+# rdflib, pySHACL and the graph layer are imported where the store is built, in the store
+# host: the web process starts the host first and imports its own layer while the host builds
+if TYPE_CHECKING:
+    from hairkg.graph.stats import DatasetStats
+    from hairkg.validation.results import ValidationOutcome
+
+__all__ = ["Service", "StartingService", "prepare_service", "start_service"]
 
 
 @dataclass
@@ -68,6 +71,7 @@ def _extra_graph_names(stats: DatasetStats) -> list[str]:
 
 
 def _validate(store: ox.Store, extra_files: Sequence[Path]) -> ValidationOutcome:
+    from hairkg.graph.loading import shipped_sources
     from hairkg.validation import ValidationData, validate_data
 
     extra = [str(g.value) for g in store.named_graphs() if not str(g.value).startswith(GRAPH_BASE)]
@@ -79,6 +83,8 @@ def _validate(store: ox.Store, extra_files: Sequence[Path]) -> ValidationOutcome
 
 def _data_version(stats: DatasetStats, extra_files: Sequence[Path]) -> str:
     """A hash of what is served: the shipped files' and the extra files' bytes and sizes."""
+    from hairkg.graph.loading import shipped_sources
+
     digest = hashlib.sha256(repr(stats).encode())
     for path in [s.path for s in shipped_sources()] + list(extra_files):
         with path.open("rb") as handle:
@@ -115,6 +121,9 @@ def _build_in_store_host(plan: _StorePlan) -> tuple[QueryEngine, _StoreFacts]:
     process whose forks answer the queries: not built here, written out and loaded again
     there. Raises :class:`DataNotConformingError` (in the main process, through the pool).
     """
+    from hairkg.graph.loading import build_store
+    from hairkg.graph.stats import compute_stats
+
     store = build_store(plan.extra_files, max_extra_bytes=plan.max_extra_bytes)
     outcome = None
     if plan.validate:
@@ -143,11 +152,50 @@ def _build_in_store_host(plan: _StorePlan) -> tuple[QueryEngine, _StoreFacts]:
     return ENGINES[plan.engine](plan.dump), facts
 
 
-def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Service:
-    """Build and validate (if ``settings.validate``) the dataset, and start the query workers.
+@dataclass
+class StartingService:
+    """A service whose store host is still building: :meth:`wait` gives the :class:`Service`."""
 
-    Raises :class:`DataNotConformingError`, carrying the validation outcome, if the data
-    breaks the shapes.
+    pool: WorkerPool
+    workdir: tempfile.TemporaryDirectory[str]
+    workers: int
+
+    def wait(self) -> Service:
+        """Wait for the store host and start the workers; raise what the host raised.
+
+        Raises :class:`DataNotConformingError`, carrying the validation outcome, if the data
+        breaks the shapes.
+        """
+        try:
+            facts: _StoreFacts = self.pool.wait_ready()
+            progress(f"serving with {self.workers} query worker(s)")
+        except BaseException:
+            self.close()
+            raise
+        return Service(
+            pool=self.pool,
+            stats=facts.stats,
+            graph_names=_extra_graph_names(facts.stats),
+            data_version=facts.data_version,
+            workdir=self.workdir,
+            validation=facts.validation,
+        )
+
+    def close(self) -> None:
+        """Stop the store host (and any worker) and remove the work directory."""
+        self.pool.close()
+        self.workdir.cleanup()
+
+
+def start_service(
+    settings: Settings, extra_files: Sequence[Path] = (), *, fork_host: bool = False
+) -> StartingService:
+    """Start the store host, which builds and validates (if ``settings.validate``) the dataset.
+
+    Returns at once: the host builds in its own process while the caller goes on (the web
+    process imports its own layer meanwhile); :meth:`StartingService.wait` waits for it.
+    ``fork_host``: see :class:`hairkg.sparql.pool.WorkerPool` (for a caller with no thread
+    and no socket yet).
     """
     workdir = tempfile.TemporaryDirectory(prefix="hairkg-")
     plan = _StorePlan(
@@ -164,17 +212,22 @@ def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Ser
             from hairkg.sparql.remote import configure_store
 
             configure_store(settings.store_query_url, settings.store_update_url)
-        pool = WorkerPool(functools.partial(_build_in_store_host, plan), settings.pool)
-        facts: _StoreFacts = pool.opened
-        progress(f"serving with {settings.workers} query worker(s)")
+        pool = WorkerPool(
+            functools.partial(_build_in_store_host, plan),
+            settings.pool,
+            wait=False,
+            fork_host=fork_host,
+        )
     except BaseException:
         workdir.cleanup()
         raise
-    return Service(
-        pool=pool,
-        stats=facts.stats,
-        graph_names=_extra_graph_names(facts.stats),
-        data_version=facts.data_version,
-        workdir=workdir,
-        validation=facts.validation,
-    )
+    return StartingService(pool=pool, workdir=workdir, workers=settings.workers)
+
+
+def prepare_service(settings: Settings, extra_files: Sequence[Path] = ()) -> Service:
+    """Build and validate (if ``settings.validate``) the dataset, and start the query workers.
+
+    Raises :class:`DataNotConformingError`, carrying the validation outcome, if the data
+    breaks the shapes.
+    """
+    return start_service(settings, extra_files).wait()

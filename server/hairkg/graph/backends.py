@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from oxrdflib import OxigraphStore
 from rdflib import Dataset
 
 from hairkg.errors import UnknownStoreError
@@ -20,6 +19,8 @@ def _memory() -> Dataset:
 
 
 def _oxigraph() -> Dataset:
+    from oxrdflib import OxigraphStore  # rdflib's SPARQL engine with it: only when used
+
     return Dataset(store=OxigraphStore(), default_union=True)
 
 

@@ -28,9 +28,10 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -111,15 +112,38 @@ def infer(asserted: Iterable[Triple]) -> set[Triple]:
     """Return the triples OWL 2 RL entails from ``asserted`` that are new and informative."""
     import reasonable
 
-    graph = Graph()
-    for triple in asserted:
-        graph.add((_normal(triple[0]), _normal(triple[1]), _normal(triple[2])))
+    normal = _Normaliser()
+    given = {(normal(s), normal(p), normal(o)) for s, p, o in asserted}
     reasoner = reasonable.PyReasoner()
-    reasoner.from_graph(graph)
-    closure: set[Triple] = {(_normal(s), _normal(p), _normal(o)) for s, p, o in reasoner.reason()}
-    closure.update(graph)
+    reasoner.from_graph(list(given))
+    closure: set[Triple] = {(normal(s), normal(p), normal(o)) for s, p, o in reasoner.reason()}
+    closure |= given
     _complete_schema_rules(closure)
-    return {t for t in closure if t not in graph and _is_informative(t)}
+    return {t for t in closure - given if _is_informative(t)}
+
+
+class _Normaliser:
+    """:func:`_normal`, giving one object per distinct term.
+
+    The reasoner makes a new object for every term of every triple it returns; with one
+    object per term, comparing two triples (sets of thousands of them, below) is mostly an
+    identity check, not rdflib's ``__eq__`` in Python, and each literal is normalised once.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[Node, Node] = {}
+
+    def __call__(self, term: Node) -> Node:
+        found = self._seen.get(term)
+        if found is None:
+            found = self._seen[term] = _normal(term)
+        return found
+
+
+# rdflib's namespace attributes are looked up through __getattr__: once here, not per triple
+_TYPE, _SUBCLASS, _SUBPROPERTY = RDF.type, RDFS.subClassOf, RDFS.subPropertyOf
+_DOMAIN, _RANGE = RDFS.domain, RDFS.range
+_CLASS, _THING, _NOTHING = OWL.Class, OWL.Thing, OWL.Nothing
 
 
 def _complete_schema_rules(closure: set[Triple]) -> None:
@@ -127,28 +151,32 @@ def _complete_schema_rules(closure: set[Triple]) -> None:
 
     ``scm-cls`` (every class is below ``owl:Thing`` and above ``owl:Nothing``), ``scm-dom1``
     and ``scm-rng1`` (a domain or range widens along ``rdfs:subClassOf``), ``scm-dom2`` and
-    ``scm-rng2`` (a sub-property has its super-property's domain and range).
+    ``scm-rng2`` (a sub-property has its super-property's domain and range). The last four
+    add only domain and range statements, so the hierarchies they follow are read once and
+    each round applies them to the statements the previous round added.
     """
-    for cls in [s for s, p, o in closure if p == RDF.type and o == OWL.Class]:
-        closure.add((cls, RDFS.subClassOf, OWL.Thing))
-        closure.add((OWL.Nothing, RDFS.subClassOf, cls))
-    while True:
-        supers: dict[Node, set[Node]] = {}
-        subprops: dict[Node, set[Node]] = {}
-        for s, p, o in closure:
-            if p == RDFS.subClassOf:
-                supers.setdefault(s, set()).add(o)
-            elif p == RDFS.subPropertyOf:
-                subprops.setdefault(o, set()).add(s)
+    for cls in [s for s, p, o in closure if p == _TYPE and o == _CLASS]:
+        closure.add((cls, _SUBCLASS, _THING))
+        closure.add((_NOTHING, _SUBCLASS, cls))
+    supers: dict[Node, set[Node]] = {}
+    subprops: dict[Node, set[Node]] = {}
+    frontier: set[Triple] = set()
+    for triple in closure:
+        s, p, o = triple
+        if p == _SUBCLASS:
+            supers.setdefault(s, set()).add(o)
+        elif p == _SUBPROPERTY:
+            subprops.setdefault(o, set()).add(s)
+        elif p in (_DOMAIN, _RANGE):
+            frontier.add(triple)
+    while frontier:
         new: set[Triple] = set()
-        for s, p, o in closure:
-            if p in (RDFS.domain, RDFS.range):
-                new.update((s, p, wider) for wider in supers.get(o, ()))
-                new.update((narrower, p, o) for narrower in subprops.get(s, ()))
+        for s, p, o in frontier:
+            new.update((s, p, wider) for wider in supers.get(o, ()))
+            new.update((narrower, p, o) for narrower in subprops.get(s, ()))
         new -= closure
-        if not new:
-            return
         closure |= new
+        frontier = new
 
 
 def _reasoner_version() -> str:
@@ -207,11 +235,14 @@ def infer_cached(asserted: Sequence[ox.Triple], inputs: Sequence[bytes]) -> list
         except (OSError, SyntaxError, ValueError):
             pass  # a damaged cache entry is recomputed below
     progress(f"computing the OWL-RL inferences of {len(asserted)} triples (once; cached after)")
+    rdflib_term = _Memo(from_ox)
+    ox_term = _Memo(to_ox)
     inferred = sorted(
         (
-            ox.Triple(to_ox(s), to_ox(p), to_ox(o))  # type: ignore[arg-type]
+            ox.Triple(ox_term(s), ox_term(p), ox_term(o))
             for s, p, o in infer(
-                (from_ox(t.subject), from_ox(t.predicate), from_ox(t.object)) for t in asserted
+                (rdflib_term(t.subject), rdflib_term(t.predicate), rdflib_term(t.object))
+                for t in asserted
             )
         ),
         key=str,
@@ -224,6 +255,20 @@ def infer_cached(asserted: Sequence[ox.Triple], inputs: Sequence[bytes]) -> list
     except OSError:
         pass  # a read-only home only costs speed
     return inferred
+
+
+class _Memo:
+    """A term conversion that converts each distinct term once (IRIs repeat a lot)."""
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        self._convert = convert
+        self._seen: dict[Any, Any] = {}
+
+    def __call__(self, term: Any) -> Any:
+        found = self._seen.get(term)
+        if found is None:
+            found = self._seen[term] = self._convert(term)
+        return found
 
 
 def _is_informative(triple: Triple) -> bool:

@@ -29,6 +29,7 @@ import resource
 import signal
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -126,6 +127,12 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
+def _name_process(name: bytes) -> None:
+    """Name this process (``/proc/PID/comm``, what ``ps`` and ``top`` show) where Linux allows."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(15, name[:15])  # PR_SET_NAME
+
+
 def _give_back_memory() -> None:
     """Return freed heap pages to the system (glibc keeps them otherwise), where possible."""
     with contextlib.suppress(OSError, AttributeError):  # not glibc: the process reuses them
@@ -183,17 +190,25 @@ def _portable(error: BaseException) -> BaseException:
 
 
 def _host_main(
-    control: Connection, opener: EngineOpener, memory_limit_mb: int, recycle_mb: int
+    control: Connection,
+    opener: EngineOpener,
+    memory_limit_mb: int,
+    recycle_mb: int,
+    parent_end: Connection | None = None,
 ) -> None:
     """The store host: open the dataset once, then fork one worker per ``fork`` request.
 
     It first sends ``("ready", facts)`` (what the opener returned beside the engine) or
     ``("failed", error)``. For each fork it sends back the worker's pid and one end of a new
     socket pair (the other end is the worker's pipe); ``exit PID`` answers the worker's exit
-    code once it has ended.
+    code once it has ended. ``parent_end`` is the main process's end of ``control``, which a
+    forked host inherits and closes (else it would never see the main process close it).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     _die_with_parent()
+    _name_process(b"hairkg-host")
+    if parent_end is not None:
+        parent_end.close()
     try:
         engine, facts = opener()
     except BaseException as error:  # reported to the main process, which raises it
@@ -237,6 +252,7 @@ def _host_main(
                     code = 0
                     try:
                         _die_with_parent()
+                        _name_process(b"hairkg-worker")
                         control.close()
                         channel.close()
                         ours.close()
@@ -266,9 +282,19 @@ class _Host:
 
     def __init__(self, context: Any, opener: EngineOpener, settings: PoolSettings) -> None:
         self.conn, child = context.Pipe()
+        forked = context.get_start_method() == "fork"
+        if forked:  # what the child would print again from the buffers it inherits
+            sys.stdout.flush()
+            sys.stderr.flush()
         self.process = context.Process(
             target=_host_main,
-            args=(child, opener, settings.memory_limit_mb, settings.recycle_mb),
+            args=(
+                child,
+                opener,
+                settings.memory_limit_mb,
+                settings.recycle_mb,
+                self.conn if forked else None,
+            ),
             daemon=True,
             name="hairkg-store-host",
         )
@@ -366,10 +392,25 @@ class _Worker:
 class WorkerPool:
     """A fixed number of query workers; :meth:`execute` is safe to call from many threads."""
 
-    def __init__(self, source: Path | EngineOpener, settings: PoolSettings) -> None:
+    def __init__(
+        self,
+        source: Path | EngineOpener,
+        settings: PoolSettings,
+        *,
+        wait: bool = True,
+        fork_host: bool = False,
+    ) -> None:
         """Start the host on ``source`` (an N-Quads file, or an opener) and the workers.
 
-        What an opener returned beside its engine is :attr:`opened`.
+        What an opener returned beside its engine is :attr:`opened`. With ``wait=False``
+        only the host is started: it builds while the caller does other work, and
+        :meth:`wait_ready` waits for it and starts the workers.
+
+        The host is a fresh interpreter (``spawn``), which is safe whatever the caller's
+        state. ``fork_host`` forks it from the caller instead, which spares it starting
+        Python and importing again what the caller has imported (a quarter of a second):
+        only for a caller that has started no thread and holds no file or socket a host
+        should not keep (``hairkg serve`` does it first thing).
         """
         if settings.engine not in ENGINES:
             raise UnknownStoreError(
@@ -382,7 +423,7 @@ class WorkerPool:
             else source
         )
         self.opened: Any = None
-        self._context = multiprocessing.get_context("spawn")
+        self._context = multiprocessing.get_context("fork" if fork_host else "spawn")
         # last in, first out: the worker that just answered takes the next query while its
         # caches are warm and the scheduler still has it awake; under light load the others
         # stay idle and keep sharing the host's pages (measured: 10-25% off a quick query's
@@ -397,7 +438,18 @@ class WorkerPool:
         self.queue_wait_seconds = 0.0
         self.queue_waits = 0
         self.recycled = 0
+        self._started = False
         self._host = _Host(self._context, opener, settings)
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self) -> Any:
+        """Wait for the host to open the dataset, then start the workers; return :attr:`opened`.
+
+        Raises what the opener raised (the pool is closed then).
+        """
+        if self._started:
+            return self.opened
         try:
             self.opened = self._host.wait_ready(3600)  # a big dataset takes what it takes
             workers = [self._spawn() for _ in range(max(1, self.settings.workers))]
@@ -407,6 +459,8 @@ class WorkerPool:
         except BaseException:
             self.close()
             raise
+        self._started = True
+        return self.opened
 
     @property
     def host_pid(self) -> int | None:

@@ -18,7 +18,7 @@ from flask import Flask
 from waitress.server import create_server
 
 from hairkg.errors import PortUnavailableError
-from hairkg.service import Service, prepare_service
+from hairkg.service import Service, StartingService, start_service
 from hairkg.settings import Settings
 from hairkg.validation.report import summary
 from hairkg.web import create_app
@@ -37,16 +37,27 @@ def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def serve(settings: Settings, data: Sequence[Path] = ()) -> None:
+def serve(
+    settings: Settings, data: Sequence[Path] = (), *, starting: StartingService | None = None
+) -> None:
     """Bind the port, prepare the service, and serve it until interrupted.
 
-    The port is bound first, so that a busy port is reported at once, not after seconds of
-    loading and validating; until the service is ready, ``/health`` answers 503 "starting".
+    ``starting`` is the service whose store host the caller started already (the command
+    does, before importing this module, so that the host builds while Flask, rdflib and the
+    web layer are imported here); without it the host starts now, on ``data``. The port is
+    bound before waiting for the host, so that a busy port is reported at once, not after
+    seconds of loading and validating (the host is stopped then).
     """
-    app = create_app(settings)
-    server = _bind(app, settings)
+    if starting is None:
+        starting = start_service(settings, data)
     try:
-        service = prepare_service(settings, data)
+        app = create_app(settings)
+        server = _bind(app, settings)
+    except BaseException:
+        starting.close()
+        raise
+    try:
+        service = starting.wait()
     except BaseException:
         server.close()
         raise
