@@ -1151,7 +1151,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workdir", type=Path, help="keep data and stores here")
     parser.add_argument(
-        "--baseline", type=Path, help="server/ of an older checkout, run as hairkg-base and hairkg-base-nocache"
+        "--baseline",
+        type=Path,
+        help="server/ of an older checkout, run as hairkg-base and hairkg-base-nocache",
     )
     parser.add_argument(
         "--baseline-cache", type=Path, help="HAIRKG_CACHE_DIR for the older checkout"
