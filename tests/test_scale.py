@@ -249,3 +249,22 @@ def test_workers_are_kept_when_recycling_is_off(big_service: Service) -> None:
         assert _private_mb(before[0]) > 64
     finally:
         pool.close()
+
+
+def _cpu_ticks(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def test_the_worker_that_just_answered_takes_the_next_query(service: Service) -> None:
+    # queries one after another all go to one warm worker; the other stays idle (and keeps
+    # sharing the host's pages) instead of the two taking turns
+    pids = pid_of_workers(service.pool)
+    assert len(pids) == 2
+    before = {pid: _cpu_ticks(pid) for pid in pids}
+    count = QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    for _ in range(200):
+        assert service.pool.execute(count).status == 200
+    used = sorted(_cpu_ticks(pid) - before[pid] for pid in pids)
+    assert used[0] <= 1 < used[1], used
