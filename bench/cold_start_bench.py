@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
 import os
 import re
 import shutil
@@ -29,27 +28,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from scale_bench import answers_ask  # noqa: E402  (a sibling module, not a package)
+
 _LISTENING = re.compile(rb"listening on http://[^\s:]+:(\d+)")
 
 
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def _answers(port: int) -> bool:
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request(
-            "POST",
-            "/sparql",
-            body=b"ASK {}",
-            headers={"Content-Type": "application/sparql-query"},
-        )
-        ok = connection.getresponse().status == 200
-        connection.close()
-        return ok
-    except OSError:
-        return False
 
 
 def start_to_ready(src: Path, cache: Path, log_path: Path, timeout: float) -> float:
@@ -83,7 +70,7 @@ def start_to_ready(src: Path, cache: Path, log_path: Path, timeout: float) -> fl
                 f"no address printed (exit {process.returncode}): "
                 + log_path.read_text(errors="replace")[-300:]
             )
-        while not _answers(port):
+        while not answers_ask(port):
             if process.poll() is not None or time.perf_counter() - started > timeout:
                 raise RuntimeError(f"no answer on port {port}")
             time.sleep(0.005)

@@ -139,12 +139,13 @@ class Result:
     note: str = ""
 
 
-def _answers(port: int) -> bool:
+def answers_ask(port: int, path: str = "/sparql") -> bool:
+    """Whether the server on ``port`` answers ``ASK {}`` POSTed to ``path`` with a 200."""
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         connection.request(
             "POST",
-            "/sparql" if True else "/query",
+            path,
             body=b"ASK {}",
             headers={"Content-Type": "application/sparql-query"},
         )
@@ -156,19 +157,7 @@ def _answers(port: int) -> bool:
 
 
 def _answers_oxigraph(port: int) -> bool:
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request(
-            "POST",
-            "/query",
-            body=b"ASK {}",
-            headers={"Content-Type": "application/sparql-query"},
-        )
-        ok = connection.getresponse().status == 200
-        connection.close()
-        return ok
-    except OSError:
-        return False
+    return answers_ask(port, "/query")
 
 
 def _serve_and_measure(
@@ -236,7 +225,7 @@ def run_hairkg(
         str(port),
     ]
     _serve_and_measure(
-        command, env, port, _answers, result, timeout, workdir / f"{name}-{size}.log"
+        command, env, port, answers_ask, result, timeout, workdir / f"{name}-{size}.log"
     )
     return result
 
