@@ -56,6 +56,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import synthetic_data  # noqa: E402  (a sibling module, not a package)
+from processes import tree  # noqa: E402  (a sibling module)
 
 SERVERS = (
     "hairkg",
@@ -213,7 +214,7 @@ class Server:
         """CPU time (user + system) of the server and all its live descendants, and of the
         descendants they have reaped (hairkg's recycled query workers): without those, a
         recycled worker's CPU would vanish from the sum, even make it go down."""
-        return sum(_cpu_seconds(pid) for pid in _descendants(self.process.pid))
+        return sum(_cpu_seconds(pid) for pid in tree(self.process.pid))
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -231,26 +232,6 @@ class Server:
 
 
 _RUNNING: list[Server] = []
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo.extend(children.get(pid, []))
-    return found
 
 
 def _cpu_seconds(pid: int) -> float:
