@@ -121,7 +121,7 @@ def create_app(
 
 def _answer_repeats_before_flask(app: Flask, result_cache: ResultCache, max_bytes: int) -> None:
     """Put the response cache in front of Flask; its hits count as result-cache hits."""
-    from hairkg.web.observability import QUERY_HASH_KEY, RequestRecorder
+    from hairkg.web.observability import RequestRecorder
     from hairkg.web.response_cache import CachedResponse, ResponseCache
 
     recorder: RequestRecorder = app.extensions["hairkg_request_recorder"]
@@ -139,9 +139,7 @@ def _answer_repeats_before_flask(app: Flask, result_cache: ResultCache, max_byte
             cache_hit=True,
         )
 
-    response_cache = ResponseCache(
-        app.wsgi_app, max_bytes, query_hash_key=QUERY_HASH_KEY, on_hit=record_hit
-    )
+    response_cache = ResponseCache(app.wsgi_app, max_bytes, on_hit=record_hit)
     app.extensions["hairkg_response_cache"] = response_cache
     app.wsgi_app = response_cache  # type: ignore[method-assign]
 

@@ -39,7 +39,14 @@ from prometheus_client.registry import Collector
 from hairkg.settings import Settings, SettingsError
 from hairkg.web.http import client_address
 
-__all__ = ["AccessLog", "RequestRecorder", "install_observability", "note_query"]
+__all__ = [
+    "CACHE_HIT_KEY",
+    "QUERY_HASH_KEY",
+    "AccessLog",
+    "RequestRecorder",
+    "install_observability",
+    "note_query",
+]
 
 #: Latency buckets in seconds: cache hits take a millisecond, queries up to the time limit.
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -118,15 +125,16 @@ class AccessLog:
         return self._file
 
 
-#: Where ``note_query`` leaves the query's hash in the WSGI environ.
+#: Where ``note_query`` leaves the query's hash and whether the cache answered, in the WSGI
+#: environ: the access log reads them there, and the response cache keeps the hash.
 QUERY_HASH_KEY = "hairkg.query_hash"
+CACHE_HIT_KEY = "hairkg.cache_hit"
 
 
 def note_query(query_hash: str, cache_hit: bool | None) -> None:
     """Tell the access log which query the current request ran (called by ``/sparql``)."""
-    g.hairkg_query_hash = query_hash
-    g.hairkg_cache_hit = cache_hit
-    request.environ[QUERY_HASH_KEY] = query_hash  # kept with the response if it is cached
+    request.environ[QUERY_HASH_KEY] = query_hash
+    request.environ[CACHE_HIT_KEY] = cache_hit
 
 
 class _ServiceCollector(Collector):
@@ -293,8 +301,8 @@ def install_observability(app: Flask, settings: Settings) -> None:
             status=response.status_code,
             duration=duration,
             size=response.calculate_content_length(),
-            query_hash=g.get("hairkg_query_hash"),
-            cache_hit=g.get("hairkg_cache_hit"),
+            query_hash=request.environ.get(QUERY_HASH_KEY),
+            cache_hit=request.environ.get(CACHE_HIT_KEY),
         )
         return response
 

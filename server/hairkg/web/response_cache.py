@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hairkg.sparql.cache import BoundedCache
+from hairkg.web.observability import QUERY_HASH_KEY
 
 __all__ = ["MAX_KEYED_BODY", "CachedResponse", "ResponseCache"]
 
@@ -81,12 +82,10 @@ class ResponseCache:
         max_bytes: int,
         *,
         path: str = "/sparql",
-        query_hash_key: str = "hairkg.query_hash",
         on_hit: Callable[[Environ, CachedResponse, float], None] | None = None,
     ) -> None:
         self.app = app
         self.path = path
-        self.query_hash_key = query_hash_key
         self.on_hit = on_hit
         self.entries: BoundedCache[tuple[Any, ...], CachedResponse] = BoundedCache(max_bytes)
 
@@ -144,7 +143,7 @@ class ResponseCache:
             (name, "hit") if name.lower() == "hairkg-cache" else (name, value)
             for name, value in sent[1]
         )
-        cached = CachedResponse(sent[0], headers, body, environ.get(self.query_hash_key))
+        cached = CachedResponse(sent[0], headers, body, environ.get(QUERY_HASH_KEY))
         cost = len(body) + sum(len(str(part)) for part in key) + _ENTRY_OVERHEAD
         self.entries.put(key, cached, cost)
         return [body]
