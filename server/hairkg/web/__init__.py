@@ -12,7 +12,11 @@ from hairkg.service import Service
 from hairkg.settings import Settings
 from hairkg.sparql.admission import Admission
 from hairkg.sparql.cache import ResultCache
-from hairkg.web.http import install_http_policies, text_response
+from hairkg.web.http import (
+    http_error_response,
+    install_http_policies,
+    internal_error_response,
+)
 
 __all__ = ["create_app", "current_service", "current_settings"]
 
@@ -64,26 +68,19 @@ def create_app(
     app.register_blueprint(evidence_detail.blueprint)  # /studies/<id>, /comparisons, map
     app.register_blueprint(changelog.blueprint)  # /changelog: claims since the last release
     install_observability(app, settings)  # access log, request metrics, /metrics
+    # GET and POST /sparql skip Flask's request machinery (same code, same headers)
+    app.wsgi_app = sparql.QueryFastPath(  # type: ignore[method-assign]
+        app, app.wsgi_app, app.extensions["hairkg_request_recorder"]
+    )
     if result_cache is not None:
         _answer_repeats_before_flask(app, result_cache, cache_bytes)
 
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
-        headers = {}
-        if error.code == 405:
-            valid = getattr(error, "valid_methods", None) or []
-            headers["Allow"] = ", ".join(sorted(set(valid) | {"HEAD", "OPTIONS"}))
-        return text_response(
-            error.code or 500, f"{error.code} {error.name}: {error.description}", headers
-        )
+    app.register_error_handler(HTTPException, http_error_response)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception) -> Response:
         app.logger.exception("unexpected error")
-        return text_response(
-            500,
-            "500 Internal Server Error: the server failed to answer; the problem has been logged",
-        )
+        return internal_error_response()
 
     @app.get("/health")
     def health() -> Response:

@@ -8,15 +8,21 @@ from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Response, request
 from werkzeug.datastructures import Accept
+from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
+from werkzeug.wrappers import Request
 
 __all__ = [
     "accepts_gzip",
+    "add_policy_headers",
     "client_address",
     "conditional",
+    "gzipped",
+    "http_error_response",
     "install_http_policies",
+    "internal_error_response",
     "maybe_gzip",
     "text_response",
 ]
@@ -111,35 +117,45 @@ class _GzipMemo:
 _GZIP = _GzipMemo()
 
 
-def maybe_gzip(response: Response, minimum: int) -> Response:
-    """Compress large bodies when the client accepts gzip."""
+def maybe_gzip(response: Response, minimum: int, req: Request | None = None) -> Response:
+    """Compress large bodies when the client of ``req`` (Flask's request by default) accepts
+    gzip."""
     add_vary(response, "Accept-Encoding")
     if (
         response.direct_passthrough
         or response.status_code < 200
         or "Content-Encoding" in response.headers
-        or not accepts_gzip(request)
     ):
         return response
-    body = response.get_data()
-    if len(body) < minimum:
-        return response
-    response.set_data(_GZIP.compress(body))
-    response.headers["Content-Encoding"] = "gzip"
+    packed = gzipped(response.get_data(), minimum, request if req is None else req)
+    if packed is not None:
+        response.set_data(packed)
+        response.headers["Content-Encoding"] = "gzip"
     return response
 
 
-def conditional(response: Response) -> Response:
-    """Apply If-None-Match to a 200 answer that has an ETag (RFC 9110 section 13.1.2).
+def gzipped(body: bytes, minimum: int, req: Request) -> bytes | None:
+    """``body`` gzipped if it has at least ``minimum`` bytes and the client accepts gzip."""
+    if len(body) < minimum or not accepts_gzip(req):
+        return None
+    return _GZIP.compress(body)
+
+
+def conditional(response: Response, req: Request | None = None) -> Response:
+    """Apply If-None-Match of ``req`` (Flask's request by default) to a 200 answer that has
+    an ETag (RFC 9110 section 13.1.2).
 
     GET and HEAD get werkzeug's 304 (weak comparison); any other method whose answer the
     client already has gets 412 Precondition Failed, which werkzeug does not do.
     """
+    req = request if req is None else req
+    if "HTTP_IF_NONE_MATCH" not in req.environ:
+        return response  # the usual case, decided without parsing the ETag back
     tag, _ = response.get_etag()
-    if not tag or not request.if_none_match.contains_weak(tag):
+    if not tag or not req.if_none_match.contains_weak(tag):
         return response
-    if request.method in ("GET", "HEAD"):
-        response.make_conditional(request)
+    if req.method in ("GET", "HEAD"):
+        response.make_conditional(req)
         if response.status_code == 304:
             response.headers.pop("Content-Type", None)  # a 304 has no content to type
         return response
@@ -151,17 +167,37 @@ def conditional(response: Response) -> Response:
     return failed
 
 
+def add_policy_headers(response: Response) -> Response:
+    """The headers every response carries, errors included: CORS and security."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = (
+        "ETag, Hairkg-Result-Truncated, Hairkg-Cache, Warning, Content-Length"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = _CSP
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def http_error_response(error: HTTPException) -> Response:
+    """The plain-text answer to an HTTP error werkzeug or Flask raised (404, 405, 413...)."""
+    headers = {}
+    if error.code == 405:
+        valid = getattr(error, "valid_methods", None) or []
+        headers["Allow"] = ", ".join(sorted(set(valid) | {"HEAD", "OPTIONS"}))
+    return text_response(
+        error.code or 500, f"{error.code} {error.name}: {error.description}", headers
+    )
+
+
+def internal_error_response() -> Response:
+    """The answer to a bug: no traceback (it goes to the log, which the caller writes)."""
+    return text_response(
+        500, "500 Internal Server Error: the server failed to answer; the problem has been logged"
+    )
+
+
 def install_http_policies(app: Flask) -> None:
     """Add the headers every response carries, errors included."""
-
-    @app.after_request
-    def add_headers(response: Response) -> Response:
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = (
-            "ETag, Hairkg-Result-Truncated, Hairkg-Cache, Warning, Content-Length"
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        if response.mimetype == "text/html":
-            response.headers["Content-Security-Policy"] = _CSP
-            response.headers["Referrer-Policy"] = "no-referrer"
-        return response
+    app.after_request(add_policy_headers)

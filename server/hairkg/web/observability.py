@@ -131,10 +131,10 @@ QUERY_HASH_KEY = "hairkg.query_hash"
 CACHE_HIT_KEY = "hairkg.cache_hit"
 
 
-def note_query(query_hash: str, cache_hit: bool | None) -> None:
-    """Tell the access log which query the current request ran (called by ``/sparql``)."""
-    request.environ[QUERY_HASH_KEY] = query_hash
-    request.environ[CACHE_HIT_KEY] = cache_hit
+def note_query(environ: dict[str, Any], query_hash: str, cache_hit: bool | None) -> None:
+    """Tell the access log which query the request of ``environ`` ran (``/sparql`` does)."""
+    environ[QUERY_HASH_KEY] = query_hash
+    environ[CACHE_HIT_KEY] = cache_hit
 
 
 class _ServiceCollector(Collector):

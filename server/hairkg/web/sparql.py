@@ -2,29 +2,49 @@
 
 Parameters are decoded strictly as UTF-8 (a wrong byte is a 400, never a silent U+FFFD);
 every query passes :func:`hairkg.sparql.guard.check_query` before a worker sees it.
+
+:func:`answer_query` is the endpoint. Flask's view calls it for every method it routes;
+:class:`QueryFastPath`, a WSGI layer in front of Flask, calls it for GET and POST without
+Flask's request machinery (request context, URL matching, hooks, context-local proxies),
+which cost more than the protocol itself on a quick query. Both add the same headers
+(:func:`hairkg.web.http.add_policy_headers`) and record the request alike.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Blueprint, Request, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import quote_etag
+from werkzeug.wrappers import Request
 
 from hairkg.formats import ALL_FORMATS, format_named
+from hairkg.service import Service
 from hairkg.settings import Settings
 from hairkg.sparql.admission import Admission
 from hairkg.sparql.engines import QueryRequest, QueryResponse
 from hairkg.sparql.guard import QueryRejectedError, check_query
-from hairkg.web import current_service, current_settings
 from hairkg.web.description import service_description_response
-from hairkg.web.http import add_vary, client_address, conditional, maybe_gzip, text_response
+from hairkg.web.http import (
+    add_policy_headers,
+    add_vary,
+    client_address,
+    conditional,
+    gzipped,
+    http_error_response,
+    internal_error_response,
+    text_response,
+)
 from hairkg.web.negotiation import negotiate
-from hairkg.web.observability import note_query
+from hairkg.web.observability import CACHE_HIT_KEY, QUERY_HASH_KEY, RequestRecorder, note_query
 
-__all__ = ["blueprint"]
+__all__ = ["QueryFastPath", "answer_query", "blueprint"]
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -52,21 +72,21 @@ def _parse_pairs(raw: bytes, where: str) -> list[tuple[str, str]]:
         ) from None
 
 
-def _charset_is_utf8() -> bool:
-    charset = request.mimetype_params.get("charset")
+def _charset_is_utf8(req: Request) -> bool:
+    charset = req.mimetype_params.get("charset")
     return charset is None or charset.strip().strip('"').lower() in ("utf-8", "utf8")
 
 
-def _read_parameters() -> tuple[str | None, list[tuple[str, str]]]:
+def _read_parameters(req: Request) -> tuple[str | None, list[tuple[str, str]]]:
     """Return (query, all parameters) from the URL and, for POST, the body."""
-    pairs = _parse_pairs(request.query_string, "query string")
+    pairs = _parse_pairs(req.query_string, "query string")
     query_values = [v for k, v in pairs if k == "query"]
-    if request.method == "POST":
-        mimetype = request.mimetype
+    if req.method == "POST":
+        mimetype = req.mimetype
         if mimetype == "application/x-www-form-urlencoded":
-            if not _charset_is_utf8():
+            if not _charset_is_utf8(req):
                 raise ProtocolError(415, "form bodies must be UTF-8 (charset=UTF-8)")
-            body_pairs = _parse_pairs(request.get_data(cache=False), "request body")
+            body_pairs = _parse_pairs(req.get_data(cache=False), "request body")
             pairs += body_pairs
             query_values += [v for k, v in body_pairs if k == "query"]
             if any(k == "update" for k, _ in body_pairs):
@@ -74,10 +94,10 @@ def _read_parameters() -> tuple[str | None, list[tuple[str, str]]]:
                     400, "SPARQL Update is not accepted: this is a read-only query endpoint"
                 )
         elif mimetype == "application/sparql-query":
-            if not _charset_is_utf8():
+            if not _charset_is_utf8(req):
                 raise ProtocolError(415, "query bodies must be UTF-8 (charset=UTF-8)")
             try:
-                query_values.append(request.get_data(cache=False).decode("utf-8"))
+                query_values.append(req.get_data(cache=False).decode("utf-8"))
             except UnicodeDecodeError:
                 raise ProtocolError(
                     400, "the query body is not valid UTF-8; this endpoint accepts UTF-8 only"
@@ -89,7 +109,7 @@ def _read_parameters() -> tuple[str | None, list[tuple[str, str]]]:
         else:
             raise ProtocolError(
                 415,
-                f"unsupported Content-Type {request.mimetype or '(none)'!r}: POST "
+                f"unsupported Content-Type {req.mimetype or '(none)'!r}: POST "
                 "application/x-www-form-urlencoded or application/sparql-query",
             )
     if len(query_values) > 1:
@@ -114,14 +134,25 @@ def sparql() -> Response:
     """Answer a SPARQL query, or describe the service when there is none."""
     if request.method == "OPTIONS":
         return _preflight()
-    service = current_service()
-    settings = current_settings()
+    answer = answer_query(request, current_app)
+    if answer is None:
+        return service_description_response(current_app.extensions["hairkg"])
+    return answer
+
+
+def answer_query(req: Request, app: Flask) -> Response | None:
+    """The answer to the query of ``req`` (GET, HEAD or POST) on ``app``'s service.
+
+    None for a GET without a query, which the service description answers.
+    """
+    settings: Settings = app.extensions["hairkg_settings"]
+    service: Service = app.extensions["hairkg"]
     try:
-        query, pairs = _read_parameters()
+        query, pairs = _read_parameters(req)
         if query is None:
-            if request.method == "POST":
+            if req.method == "POST":
                 raise ProtocolError(400, "missing 'query' parameter")
-            return service_description_response(service)
+            return None
         info = check_query(query, settings.query_limits)
         default_graphs = _graph_list(pairs, "default-graph-uri")
         named_graphs = _graph_list(pairs, "named-graph-uri")
@@ -141,7 +172,7 @@ def sparql() -> Response:
                 "one of them (or leave format out and send an Accept header)",
             )
         )
-    accept = request.headers.get("Accept")
+    accept = req.headers.get("Accept")
     solutions = negotiate(accept, "solutions", format_param)
     graph = negotiate(accept, "graph", format_param)
     wants_solutions = info.form in ("SELECT", "ASK")
@@ -158,7 +189,7 @@ def sparql() -> Response:
         )
     query_request = QueryRequest(
         query=query,
-        base_iri=_base_url(request.environ),
+        base_iri=_base_url(req.environ),
         default_graphs=default_graphs if (default_graphs or named_graphs) else None,
         named_graphs=named_graphs if (default_graphs or named_graphs) else None,
         solutions_format=solutions.name if solutions else None,
@@ -167,28 +198,90 @@ def sparql() -> Response:
         uses_from=info.uses_from,
     )
     etag = _etag(service.data_version, query_request)
-    cache = current_app.extensions.get("hairkg_result_cache")
+    cache = app.extensions.get("hairkg_result_cache")
     answer = cache.get(etag) if cache is not None else None
     from_cache = answer is not None
-    note_query(etag, from_cache if cache is not None else None)  # for the access log
+    note_query(req.environ, etag, from_cache if cache is not None else None)
     if answer is None:
-        answer = _run_admitted(query_request, settings)
+        answer = _run_admitted(req, app, service, query_request, settings)
         if cache is not None:
             cache.put(etag, answer)
-    response = Response(answer.body, status=answer.status, content_type=answer.content_type)
-    for key, value in answer.headers.items():
-        response.headers[key] = value
+    # the headers as one list, not set one by one on werkzeug's Headers (each set scans them)
+    headers = list(answer.headers.items())
     if cache is not None:
-        response.headers["Hairkg-Cache"] = "hit" if from_cache else "miss"
+        headers.append(("Hairkg-Cache", "hit" if from_cache else "miss"))
+    body = answer.body
+    packed = gzipped(body, settings.gzip_min_bytes, req)
+    if packed is not None:
+        body = packed
+        headers.append(("Content-Encoding", "gzip"))
+    headers.append(("Vary", "Accept, Accept-Encoding"))
     if answer.status != 200:
-        response.headers["Cache-Control"] = "no-store"
-        return maybe_gzip(_vary(response), settings.gzip_min_bytes)
-    _cache_headers(response, etag, settings.cache_max_age)
-    response = maybe_gzip(_vary(response), settings.gzip_min_bytes)
-    if response.headers.get("Content-Encoding") == "gzip":
-        # another representation, so another strong validator (RFC 9110 section 8.8.3)
-        response.set_etag(etag + "-gzip")
-    return conditional(response)
+        headers.append(("Cache-Control", "no-store"))
+    else:
+        headers.append(
+            ("Cache-Control", f"public, max-age={settings.cache_max_age}, must-revalidate")
+        )
+        # a gzipped body is another representation, so it has another strong validator
+        # (RFC 9110 section 8.8.3)
+        headers.append(("ETag", quote_etag(etag + "-gzip" if packed is not None else etag)))
+    response = Response(body, answer.status, headers, content_type=answer.content_type)
+    return conditional(response, req) if answer.status == 200 else response
+
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+
+class QueryFastPath:
+    """WSGI layer in front of Flask: GET and POST ``/sparql`` answered by :func:`answer_query`
+    without Flask's request machinery; everything else goes on to ``flask_app``.
+
+    What Flask would add is added here the same way: the policy headers, the error answers
+    (413 for a body past ``MAX_CONTENT_LENGTH``, a logged 500 for a bug), the metrics and
+    the access-log line. A GET without a query (the service description, rendered with
+    Flask's templates) goes on to Flask.
+    """
+
+    def __init__(self, app: Flask, flask_app: WsgiApp, recorder: RequestRecorder) -> None:
+        self.app = app
+        self.flask_app = flask_app
+        self.recorder = recorder
+        self.max_content_length: int | None = app.config["MAX_CONTENT_LENGTH"]
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        if (
+            environ.get("PATH_INFO") != "/sparql"
+            or environ.get("REQUEST_METHOD") not in ("GET", "POST")
+            or self.app.extensions.get("hairkg") is None
+        ):
+            return self.flask_app(environ, start_response)
+        started = time.perf_counter()
+        req = Request(environ)
+        req.max_content_length = self.max_content_length
+        response: Response | None
+        try:
+            response = answer_query(req, self.app)
+        except HTTPException as error:
+            response = http_error_response(error)
+        except Exception:
+            self.app.logger.exception("unexpected error")
+            response = internal_error_response()
+        if response is None:
+            return self.flask_app(environ, start_response)
+        add_policy_headers(response)
+        self.recorder.record(
+            environ,
+            path="/sparql",
+            route="/sparql",
+            status=response.status_code,
+            duration=time.perf_counter() - started,
+            size=response.calculate_content_length(),
+            query_hash=environ.get(QUERY_HASH_KEY),
+            cache_hit=environ.get(CACHE_HIT_KEY),
+        )
+        return response(environ, start_response)
 
 
 def known_format(name: str) -> bool:
@@ -196,19 +289,21 @@ def known_format(name: str) -> bool:
     return any(format_named(kind, name) is not None for kind in ("solutions", "graph"))
 
 
-def _run_admitted(query_request: QueryRequest, settings: Settings) -> QueryResponse:
+def _run_admitted(
+    req: Request, app: Flask, service: Service, query_request: QueryRequest, settings: Settings
+) -> QueryResponse:
     """Run the query on a worker if admission lets it in; else the refusal as an answer."""
-    admission: Admission = current_app.extensions["hairkg_admission"]
-    client = client_address(request.environ, settings.client_address_header)
+    admission: Admission = app.extensions["hairkg_admission"]
+    client = client_address(req.environ, settings.client_address_header)
     refusal = admission.enter(client)
     if refusal is not None:
         return QueryResponse.error(
             refusal.status, refusal.message, {"Retry-After": str(refusal.retry_after)}
         )
     # waitress reports a client that hung up (with channel_request_lookahead > 0)
-    disconnected = request.environ.get("waitress.client_disconnected")
+    disconnected = req.environ.get("waitress.client_disconnected")
     try:
-        return current_service().pool.execute(query_request, cancelled=disconnected)
+        return service.pool.execute(query_request, cancelled=disconnected)
     finally:
         admission.leave(client)
 
@@ -246,12 +341,6 @@ def _base_url_of(
 def _etag(version: str, query_request: QueryRequest) -> str:
     digest = hashlib.sha256(repr((version, query_request)).encode("utf-8"))
     return digest.hexdigest()[:32]
-
-
-def _cache_headers(response: Response, etag: str, max_age: int) -> Response:
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = f"public, max-age={max_age}, must-revalidate"
-    return response
 
 
 def _vary(response: Response) -> Response:
