@@ -69,9 +69,9 @@ def create_app(
     app.register_blueprint(changelog.blueprint)  # /changelog: claims since the last release
     install_observability(app, settings)  # access log, request metrics, /metrics
     # GET and POST /sparql skip Flask's request machinery (same code, same headers)
-    app.wsgi_app = sparql.QueryFastPath(  # type: ignore[method-assign]
-        app, app.wsgi_app, app.extensions["hairkg_request_recorder"]
-    )
+    fast_path = sparql.QueryFastPath(app, app.wsgi_app, app.extensions["hairkg_request_recorder"])
+    app.extensions["hairkg_query_fast_path"] = fast_path
+    app.wsgi_app = fast_path  # type: ignore[method-assign]
     if result_cache is not None:
         _answer_repeats_before_flask(app, result_cache, cache_bytes)
 
