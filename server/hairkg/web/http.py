@@ -15,6 +15,7 @@ from werkzeug.http import parse_accept_header
 from werkzeug.wrappers import Request
 
 __all__ = [
+    "POLICY_HEADERS",
     "accepts_gzip",
     "add_policy_headers",
     "client_address",
@@ -167,13 +168,23 @@ def conditional(response: Response, req: Request | None = None) -> Response:
     return failed
 
 
+#: What every response carries, errors included: any web page may read the answers (the
+#: data is public; no credentials are involved), and no browser guesses a content type.
+POLICY_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    (
+        "Access-Control-Expose-Headers",
+        "ETag, Hairkg-Result-Truncated, Hairkg-Cache, Warning, Content-Length",
+    ),
+    ("X-Content-Type-Options", "nosniff"),
+)
+
+
 def add_policy_headers(response: Response) -> Response:
-    """The headers every response carries, errors included: CORS and security."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = (
-        "ETag, Hairkg-Result-Truncated, Hairkg-Cache, Warning, Content-Length"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    """The headers every response carries: :data:`POLICY_HEADERS`, and for pages the
+    content security policy."""
+    for name, value in POLICY_HEADERS:
+        response.headers[name] = value
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = _CSP
         response.headers["Referrer-Policy"] = "no-referrer"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
@@ -32,6 +33,7 @@ from hairkg.sparql.engines import QueryRequest, QueryResponse
 from hairkg.sparql.guard import QueryRejectedError, check_query
 from hairkg.web.description import service_description_response
 from hairkg.web.http import (
+    POLICY_HEADERS,
     add_policy_headers,
     add_vary,
     client_address,
@@ -44,7 +46,7 @@ from hairkg.web.http import (
 from hairkg.web.negotiation import negotiate
 from hairkg.web.observability import CACHE_HIT_KEY, QUERY_HASH_KEY, RequestRecorder, note_query
 
-__all__ = ["QueryFastPath", "answer_query", "blueprint"]
+__all__ = ["QueryAnswer", "QueryFastPath", "answer_query", "blueprint"]
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -145,6 +147,28 @@ def answer_query(req: Request, app: Flask) -> Response | None:
 
     None for a GET without a query, which the service description answers.
     """
+    answer = _answer(req, app)
+    return answer.response(req) if isinstance(answer, QueryAnswer) else answer
+
+
+@dataclass(frozen=True, slots=True)
+class QueryAnswer:
+    """What the engine answered, with every header of the response but the content type,
+    length and policy headers: the fast path can send it without building a Response."""
+
+    status: int
+    content_type: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def response(self, req: Request) -> Response:
+        """The response, with ``req``'s If-None-Match applied to a 200."""
+        response = Response(self.body, self.status, self.headers, content_type=self.content_type)
+        return conditional(response, req) if self.status == 200 else response
+
+
+def _answer(req: Request, app: Flask) -> Response | QueryAnswer | None:
+    """:func:`answer_query`, with a query's answer left as a :class:`QueryAnswer`."""
     settings: Settings = app.extensions["hairkg_settings"]
     service: Service = app.extensions["hairkg"]
     try:
@@ -225,8 +249,7 @@ def answer_query(req: Request, app: Flask) -> Response | None:
         # a gzipped body is another representation, so it has another strong validator
         # (RFC 9110 section 8.8.3)
         headers.append(("ETag", quote_etag(etag + "-gzip" if packed is not None else etag)))
-    response = Response(body, answer.status, headers, content_type=answer.content_type)
-    return conditional(response, req) if answer.status == 200 else response
+    return QueryAnswer(answer.status, answer.content_type, headers, body)
 
 
 Environ = dict[str, Any]
@@ -262,7 +285,13 @@ class QueryFastPath:
         req.max_content_length = self.max_content_length
         response: Response | None
         try:
-            response = answer_query(req, self.app)
+            answer = _answer(req, self.app)
+            if isinstance(answer, QueryAnswer):
+                if _sendable_as_is(answer, environ):
+                    return self._send(answer, environ, start_response, started)
+                response = answer.response(req)
+            else:
+                response = answer
         except HTTPException as error:
             response = http_error_response(error)
         except Exception:
@@ -282,6 +311,44 @@ class QueryFastPath:
             cache_hit=environ.get(CACHE_HIT_KEY),
         )
         return response(environ, start_response)
+
+    def _send(
+        self,
+        answer: QueryAnswer,
+        environ: Environ,
+        start_response: StartResponse,
+        started: float,
+    ) -> Iterable[bytes]:
+        """Send a 200 as werkzeug's Response would, without building one (a fifth of the
+        web process's cost of a quick query)."""
+        headers = [
+            ("Content-Type", answer.content_type),
+            *answer.headers,
+            ("Content-Length", str(len(answer.body))),
+            *POLICY_HEADERS,
+        ]
+        self.recorder.record(
+            environ,
+            path="/sparql",
+            route="/sparql",
+            status=200,
+            duration=time.perf_counter() - started,
+            size=len(answer.body),
+            query_hash=environ.get(QUERY_HASH_KEY),
+            cache_hit=environ.get(CACHE_HIT_KEY),
+        )
+        start_response("200 OK", headers)
+        return [answer.body]
+
+
+def _sendable_as_is(answer: QueryAnswer, environ: Environ) -> bool:
+    """A 200 that no precondition can turn into a 304 or 412, and no page (which would need
+    the pages' policy headers)."""
+    return (
+        answer.status == 200
+        and "HTTP_IF_NONE_MATCH" not in environ
+        and not answer.content_type.startswith("text/html")
+    )
 
 
 def known_format(name: str) -> bool:
