@@ -52,6 +52,10 @@ __all__ = [
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
 
+#: One encoder for every line (json.dumps with options builds a new one per call).
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 class AccessLog:
     """Writes JSON lines to standard error or output, or appends them to a file; thread-safe.
 
@@ -82,7 +86,7 @@ class AccessLog:
     def write(self, record: dict[str, Any]) -> None:
         if not self.enabled:
             return
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = _LINE_ENCODER.encode(record) + "\n"
         with self._lock:
             if self._path is not None:
                 # unbuffered and appending: one write(2) per line, so `tail -f` and a crash
