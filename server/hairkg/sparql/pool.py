@@ -22,6 +22,7 @@ import functools
 import gc
 import marshal
 import multiprocessing
+import operator
 import os
 import pickle
 import queue
@@ -175,9 +176,13 @@ class _Wire:
         self.sock.close()
 
 
+#: The request's fields as a tuple, in order, read in C (half the cost of a generator of getattr;
+#: not dataclasses.astuple, which deep-copies every field: a tenth of a quick query's cost)
+_request_fields = operator.attrgetter(*_REQUEST_FIELDS)
+
+
 def _encode_request(request: QueryRequest) -> bytes:
-    # not dataclasses.astuple, which deep-copies every field: a tenth of a quick query's cost
-    return marshal.dumps(tuple(getattr(request, name) for name in _REQUEST_FIELDS))
+    return marshal.dumps(_request_fields(request))
 
 
 def _decode_request(data: bytes | memoryview) -> QueryRequest:
