@@ -188,6 +188,7 @@ def pool() -> Iterator[WorkerPool]:
         yield started
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", [0, 100, _SEPARATE_BODY - 1, _SEPARATE_BODY, 5 * 1024 * 1024])
 def test_answers_of_every_size_come_back_whole(pool: WorkerPool, size: int) -> None:
     response = pool.execute(QueryRequest(query=f"answer {size}"))
@@ -198,6 +199,7 @@ def test_answers_of_every_size_come_back_whole(pool: WorkerPool, size: int) -> N
     assert isinstance(response.body, bytes)
 
 
+@pytest.mark.slow
 def test_a_big_query_gets_to_the_worker(pool: WorkerPool) -> None:
     # a request bigger than the read buffer and than the socket buffers
     size = 2 * 1024 * 1024
@@ -207,6 +209,7 @@ def test_a_big_query_gets_to_the_worker(pool: WorkerPool) -> None:
     assert response.headers["X-Query"].endswith("#" * 1000)
 
 
+@pytest.mark.slow
 def test_many_threads_each_get_their_own_answer(pool: WorkerPool) -> None:
     answers: dict[int, list[bytes]] = {}
 
@@ -224,6 +227,7 @@ def test_many_threads_each_get_their_own_answer(pool: WorkerPool) -> None:
         assert [len(body) for body in bodies] == sizes
 
 
+@pytest.mark.slow
 def test_the_worker_that_just_answered_answers_next(pool: WorkerPool) -> None:
     pool.execute(QueryRequest(query="answer 1"))
     first = pid_of_workers(pool)
@@ -231,6 +235,7 @@ def test_the_worker_that_just_answered_answers_next(pool: WorkerPool) -> None:
     assert pid_of_workers(pool) == first  # the same worker went back on top of the stack
 
 
+@pytest.mark.slow
 def test_an_engine_error_is_a_500_and_the_worker_stays(pool: WorkerPool) -> None:
     before = sorted(pid_of_workers(pool))
     response = pool.execute(QueryRequest(query="nonsense"))
@@ -248,6 +253,7 @@ def _wait_for_workers(pool: WorkerPool, count: int) -> list[int]:
     raise AssertionError(f"{count} idle workers expected, found {pid_of_workers(pool)}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fork_host", [True, False], ids=["fork", "spawn"])
 def test_limits_and_failures_end_only_their_worker(fork_host: bool) -> None:
     settings = _settings(workers=1, timeout=1.0, memory_limit_mb=256)
@@ -281,6 +287,7 @@ def test_limits_and_failures_end_only_their_worker(fork_host: bool) -> None:
         assert pool.restarts == 3
 
 
+@pytest.mark.slow
 def test_a_query_whose_client_hung_up_is_cancelled() -> None:
     with WorkerPool(_open_obedient, _settings(workers=1), fork_host=True) as pool:
         (first,) = _wait_for_workers(pool, 1)
@@ -300,6 +307,7 @@ def test_a_query_whose_client_hung_up_is_cancelled() -> None:
         assert pool.execute(QueryRequest(query="answer 3")).status == 200
 
 
+@pytest.mark.slow
 def test_a_worker_that_grew_past_the_recycling_bound_is_replaced() -> None:
     # any worker holds more than 1 MiB of its own; a query must run 20 ms to be checked
     settings = _settings(workers=1, recycle_mb=1)
@@ -315,6 +323,7 @@ def test_a_worker_that_grew_past_the_recycling_bound_is_replaced() -> None:
         assert second != first
 
 
+@pytest.mark.slow
 def test_the_wire_is_a_socket_per_worker() -> None:
     # what the web process holds of a worker: one socket of the pair the host made
     with WorkerPool(_open_obedient, _settings(workers=1), fork_host=True) as pool:
