@@ -714,6 +714,39 @@ def export_dataset(synthetic: Path, target: Path) -> int:
     return len(store)
 
 
+def hairkg_environments(workdir: Path, label: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The environment of hairkg as shipped, and of hairkg with the result cache off."""
+    hairkg_env = {
+        "HAIRKG_CACHE_DIR": str(workdir / f"hairkg-cache-{label}"),
+        # the access log goes to a file, as an operator would keep it: on standard error it
+        # would be read (and paid for) by this driver, on the same cores as the servers
+        "HAIRKG_ACCESS_LOG": str(workdir / f"hairkg-access-{label}.log"),
+        # every driver thread comes from 127.0.0.1: the per-client cap would refuse the
+        # driver's own concurrency (it protects others from one client; here there are none)
+        "HAIRKG_CLIENT_QUERY_LIMIT": "0",
+    }
+    return hairkg_env, {**hairkg_env, "HAIRKG_RESULT_CACHE_MB": "0"}
+
+
+def hairkg_serve_command(data: Path, workers: int) -> list[str]:
+    """``hairkg serve`` on a free loopback port with ``data`` added, validation off."""
+    return [
+        sys.executable,
+        "-m",
+        "hairkg",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--workers",
+        str(workers),
+        "--data",
+        str(data),
+        "--no-validate",
+    ]
+
+
 def bench_size(
     size: int,
     args: argparse.Namespace,
@@ -725,16 +758,7 @@ def bench_size(
     label = _size_label(size)
     data = synthetic_data.write(workdir / f"synthetic-{label}.nt", size, args.seed)
     cache = workdir / f"hairkg-cache-{label}"  # empty: the first start computes inferences
-    # the access log goes to a file, as an operator would keep it: on standard error it would
-    # be read (and paid for) by this driver, on the same cores as the servers
-    hairkg_env = {
-        "HAIRKG_CACHE_DIR": str(cache),
-        "HAIRKG_ACCESS_LOG": str(workdir / f"hairkg-access-{label}.log"),
-        # every driver thread comes from 127.0.0.1: the per-client cap would refuse the
-        # driver's own concurrency (it protects others from one client; here there are none)
-        "HAIRKG_CLIENT_QUERY_LIMIT": "0",
-    }
-    nocache_env = {**hairkg_env, "HAIRKG_RESULT_CACHE_MB": "0"}
+    hairkg_env, nocache_env = hairkg_environments(workdir, label)
     os.environ["HAIRKG_CACHE_DIR"] = str(cache)
     workloads: list[tuple[str, list[Query]]] = []
     if not args.no_cq:
@@ -745,21 +769,7 @@ def bench_size(
     workloads.append(("MIX synthetic", synthetic))
     report.workloads = [name for name, _ in workloads]
     reference: dict[str, Any] = {}
-    hairkg_command = [
-        sys.executable,
-        "-m",
-        "hairkg",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--workers",
-        str(args.workers),
-        "--data",
-        str(data),
-        "--no-validate",
-    ]
+    hairkg_command = hairkg_serve_command(data, args.workers)
     dump = workdir / f"dataset-{label}.nq"
     for name in args.servers:
         log(f"[{label}] starting {name}")
