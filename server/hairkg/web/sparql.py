@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -45,6 +45,7 @@ from hairkg.web.http import (
 )
 from hairkg.web.negotiation import negotiate
 from hairkg.web.observability import CACHE_HIT_KEY, QUERY_HASH_KEY, RequestRecorder, note_query
+from hairkg.web.response_cache import Environ, StartResponse, WsgiApp
 
 __all__ = ["QueryAnswer", "QueryFastPath", "answer_query", "blueprint"]
 
@@ -252,11 +253,6 @@ def _answer(req: Request, app: Flask) -> Response | QueryAnswer | None:
     return QueryAnswer(answer.status, answer.content_type, headers, body)
 
 
-Environ = dict[str, Any]
-StartResponse = Callable[..., Any]
-WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
-
-
 class QueryFastPath:
     """WSGI layer in front of Flask: GET and POST ``/sparql`` answered by :func:`answer_query`
     without Flask's request machinery; everything else goes on to ``flask_app``.
@@ -300,16 +296,7 @@ class QueryFastPath:
         if response is None:
             return self.flask_app(environ, start_response)
         add_policy_headers(response)
-        self.recorder.record(
-            environ,
-            path="/sparql",
-            route="/sparql",
-            status=response.status_code,
-            duration=time.perf_counter() - started,
-            size=response.calculate_content_length(),
-            query_hash=environ.get(QUERY_HASH_KEY),
-            cache_hit=environ.get(CACHE_HIT_KEY),
-        )
+        self._record(environ, response.status_code, response.calculate_content_length(), started)
         return response(environ, start_response)
 
     def _send(
@@ -319,26 +306,30 @@ class QueryFastPath:
         start_response: StartResponse,
         started: float,
     ) -> Iterable[bytes]:
-        """Send a 200 as werkzeug's Response would, without building one (a fifth of the
-        web process's cost of a quick query)."""
+        """Send a 200 as werkzeug's Response would, without building one (measured: 280 ->
+        170 µs for a point lookup in the web layer, the hop aside)."""
         headers = [
             ("Content-Type", answer.content_type),
             *answer.headers,
             ("Content-Length", str(len(answer.body))),
             *POLICY_HEADERS,
         ]
+        self._record(environ, 200, len(answer.body), started)
+        start_response("200 OK", headers)
+        return [answer.body]
+
+    def _record(self, environ: Environ, status: int, size: int | None, started: float) -> None:
+        """The metrics and the access-log line, as Flask's ``after_request`` writes them."""
         self.recorder.record(
             environ,
             path="/sparql",
             route="/sparql",
-            status=200,
+            status=status,
             duration=time.perf_counter() - started,
-            size=len(answer.body),
+            size=size,
             query_hash=environ.get(QUERY_HASH_KEY),
             cache_hit=environ.get(CACHE_HIT_KEY),
         )
-        start_response("200 OK", headers)
-        return [answer.body]
 
 
 def _sendable_as_is(answer: QueryAnswer, environ: Environ) -> bool:
