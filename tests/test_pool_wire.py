@@ -332,3 +332,18 @@ def test_the_wire_is_a_socket_per_worker() -> None:
         assert isinstance(worker.wire, pool_module._Wire)
         assert worker.wire.sock.family == socket.AF_UNIX
         assert worker.wire.sock.type == socket.SOCK_STREAM
+
+
+def test_a_worker_whose_ready_message_is_cut_off_did_not_start() -> None:
+    # the respawn thread retries on RuntimeError; any other error would end it for good
+    class CutOff:
+        def set_wait(self, seconds: float | None) -> None:
+            pass
+
+        def receive(self, deadline: float | None = None) -> None:
+            raise pool_module._ReadTimeoutError
+
+    worker = pool_module._Worker.__new__(pool_module._Worker)
+    worker.wire = CutOff()  # type: ignore[assignment]
+    with pytest.raises(RuntimeError, match="did not start"):
+        worker.wait_ready(0.1)

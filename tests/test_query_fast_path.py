@@ -164,3 +164,10 @@ def test_the_fast_path_logs_and_counts_a_query_as_flask_does(app: Flask, log_pat
     assert fast_line["query_hash"]
     metrics = app.test_client().get("/metrics").get_data(as_text=True)
     assert 'hairkg_http_requests_total{method="GET",route="/sparql",status="200"} 2.0' in metrics
+
+
+def test_the_body_limit_is_read_from_the_app_config_at_each_request(app: Flask) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 64  # as Flask's own routes would see it
+    fast, flask = _both(app, "POST", "/sparql", data="#" * 100 + "\n" + SMALL, content_type=SPARQL)
+    _same(fast, flask)
+    assert fast.status_code == 413

@@ -477,7 +477,10 @@ class _Worker:
 
     def wait_ready(self, timeout: float) -> None:
         self.wire.set_wait(timeout)
-        message = self.wire.receive(time.monotonic() + timeout)
+        try:
+            message = self.wire.receive(time.monotonic() + timeout)
+        except _ReadTimeoutError:  # what the respawn thread expects of a failed start
+            message = None
         if message is None or bytes(message[0]) != b"ready":
             raise RuntimeError("query worker did not start")
 

@@ -267,7 +267,6 @@ class QueryFastPath:
         self.app = app
         self.flask_app = flask_app
         self.recorder = recorder
-        self.max_content_length: int | None = app.config["MAX_CONTENT_LENGTH"]
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if (
@@ -278,23 +277,23 @@ class QueryFastPath:
             return self.flask_app(environ, start_response)
         started = time.perf_counter()
         req = Request(environ)
-        req.max_content_length = self.max_content_length
-        response: Response | None
+        req.max_content_length = self.app.config["MAX_CONTENT_LENGTH"]
+        answer: Response | QueryAnswer | None
         try:
             answer = _answer(req, self.app)
-            if isinstance(answer, QueryAnswer):
-                if _sendable_as_is(answer, environ):
-                    return self._send(answer, environ, start_response, started)
-                response = answer.response(req)
-            else:
-                response = answer
+            if isinstance(answer, QueryAnswer) and not _sendable_as_is(answer, environ):
+                answer = answer.response(req)
         except HTTPException as error:
-            response = http_error_response(error)
+            answer = http_error_response(error)
         except Exception:
             self.app.logger.exception("unexpected error")
-            response = internal_error_response()
-        if response is None:
+            answer = internal_error_response()
+        # outside the try, so that a failure while sending is never answered a second time
+        if answer is None:  # a GET without a query: the service description, Flask's page
             return self.flask_app(environ, start_response)
+        if isinstance(answer, QueryAnswer):
+            return self._send(answer, environ, start_response, started)
+        response = answer
         add_policy_headers(response)
         self._record(environ, response.status_code, response.calculate_content_length(), started)
         return response(environ, start_response)
