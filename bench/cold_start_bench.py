@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale_bench import answers_ask  # noqa: E402  (a sibling module, not a package)
+from report import command_line  # noqa: E402  (sibling modules, not a package)
+from scale_bench import answers_ask  # noqa: E402
 
 _LISTENING = re.compile(rb"listening on http://[^\s:]+:(\d+)")
 
@@ -105,12 +106,8 @@ def render(
                 f"| {variant} | {mode} | {len(runs)} | {statistics.median(runs):.2f} "
                 f"| {min(runs):.2f} | {max(runs):.2f} | {', '.join(f'{t:.2f}' for t in runs)} |"
             )
-    command = "python bench/cold_start_bench.py " + " ".join(sys.argv[1:])
-    return (
-        f"Command: `{command}` ({os.cpu_count()} cores, "
-        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average 1/5/15 min "
-        f"before each repeat: {'; '.join(loads)})\n\n" + "\n".join(lines) + "\n"
-    )
+    header = command_line(f"load average 1/5/15 min before each repeat: {'; '.join(loads)}")
+    return header + "\n\n" + "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -57,6 +57,7 @@ sys.path.insert(0, str(BENCH))
 
 import synthetic_data  # noqa: E402  (a sibling module, not a package)
 from processes import tree  # noqa: E402  (a sibling module)
+from report import revision  # noqa: E402  (a sibling module)
 
 SERVERS = (
     "hairkg",
@@ -966,23 +967,6 @@ def _ratio(hairkg: Outcome | None, other: Outcome | None) -> str:
     if not hairkg or not other or not hairkg.qps or not other.qps:
         return "-"
     return f"{hairkg.qps / other.qps:.2f}x"
-
-
-def revision() -> str:
-    """``commit abc1234``, and whether the code a benchmark runs has uncommitted changes."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "server", "scripts", "bench/*.py"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except OSError:
-        return "unknown revision"
-    return f"commit {head or 'unknown'}" + (" with uncommitted changes" if dirty else "")
 
 
 def render(reports: Sequence[SizeReport], args: argparse.Namespace) -> str:

@@ -18,7 +18,6 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -38,11 +37,11 @@ from endpoint_bench import (  # noqa: E402
     hairkg_serve_command,
     load_queries,
     log,
-    revision,
     start_process,
     stop,
     stop_on_sigterm,
 )
+from report import command_line  # noqa: E402
 
 SERVERS = ("hairkg", "hairkg-nocache", "hairkg-base-nocache", "bare", "floor")
 
@@ -116,9 +115,8 @@ def render(args: argparse.Namespace, results: dict[str, list[Outcome]], argv: li
     lines = [
         f"# Interleaved: {args.workload!r} at {_size_label(args.size)} synthetic triples",
         "",
-        f"Command: `python bench/interleaved_bench.py {' '.join(argv)}` ({revision()}, "
-        f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load "
-        f"average {os.getloadavg()[0]:.1f}). Concurrency {args.concurrency} (closed loop, "
+        command_line(f"load average {os.getloadavg()[0]:.1f}", argv)
+        + f". Concurrency {args.concurrency} (closed loop, "
         f"keep-alive), {args.seconds:g} s per server and round after {args.warmup:g} s of "
         f"warm-up, {args.rounds} rounds, the servers' order rotated each round; all servers "
         "running throughout. The load driver shares the 2 cores with the servers.",

@@ -29,7 +29,6 @@ import http.client
 import json
 import os
 import platform
-import subprocess
 import sys
 import threading
 import time
@@ -40,9 +39,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from hairkg.sparql.questions import competency_questions  # noqa: E402
 from replicas import Deployment  # noqa: E402  (scripts/replicas.py, not a package)
+from report import revision  # noqa: E402  (bench/report.py)
 
 JSON = "application/sparql-results+json"
 TICK = os.sysconf("SC_CLK_TCK")
@@ -276,16 +277,6 @@ def run(args: argparse.Namespace) -> tuple[list[Outcome], list[str], str]:
         deployment.stop()
 
 
-def _revision() -> str:
-    done = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip() or "unknown"
-
-
 def render(
     outcomes: Sequence[Outcome], checks: Sequence[str], what: str, args: argparse.Namespace
 ) -> str:
@@ -293,7 +284,7 @@ def render(
     lines = [
         f"# Replicas behind HAProxy on one shared Oxigraph store ({datetime.date.today()})",
         "",
-        f"Command: `.venv/bin/python {command}` (commit {_revision()}, "
+        f"Command: `.venv/bin/python {command}` ({revision()}, "
         f"{os.cpu_count()} cores, {platform.python_implementation()} "
         f"{platform.python_version()}, load average before the run "
         f"{args.load_before}).",

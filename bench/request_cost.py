@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,8 +34,8 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import bare_apps  # noqa: E402  (sibling modules, not a package)
-from endpoint_bench import revision  # noqa: E402
 from processes import tree  # noqa: E402
+from report import command_line  # noqa: E402
 
 QUERY = "SELECT ?p ?o WHERE { <https://w3id.org/hairkg/resource/therapy-regenera-activa> ?p ?o }"
 
@@ -156,10 +155,9 @@ def main(argv: list[str] | None = None) -> int:
 
     bare_total = sum(median("bare", i) for i in range(3))
     lines = [
-        f"Command: `python bench/request_cost.py {' '.join(sys.argv[1:])}` ({revision()}, "
-        f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load "
-        f"average {os.getloadavg()[0]:.1f}); one point lookup, {args.requests} requests in a "
-        f"row per variant and round, median of {args.rounds} rounds; CPU µs per request.",
+        command_line(f"load average {os.getloadavg()[0]:.1f}")
+        + f"; one point lookup, {args.requests} requests in a row per variant and round, "
+        f"median of {args.rounds} rounds; CPU µs per request.",
         "",
         "| variant | web process user | web process system | query workers | total | ÷ bare |",
         "|---|---:|---:|---:|---:|---:|",

@@ -42,6 +42,7 @@ sys.path.insert(0, str(BENCH))
 
 import synthetic_data  # noqa: E402  (a sibling module, not a package)
 from processes import tree  # noqa: E402  (a sibling module)
+from report import command_line  # noqa: E402  (a sibling module)
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -303,12 +304,7 @@ def render(results: Sequence[Result], args: argparse.Namespace) -> str:
             f"| {r.size:,} | {r.variant} | {ready} | {ready_ratio} | {peak_pss} | {pss_ratio} "
             f"| {peak} | {rss} | {pss} | {r.note} |"
         )
-    command = "python bench/scale_bench.py " + " ".join(sys.argv[1:])
-    return (
-        f"Command: `{command}` ({os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})\n\n"
-        + "\n".join(lines)
-        + "\n"
-    )
+    return command_line() + "\n\n" + "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

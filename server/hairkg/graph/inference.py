@@ -112,7 +112,10 @@ def infer(asserted: Iterable[Triple]) -> set[Triple]:
     """Return the triples OWL 2 RL entails from ``asserted`` that are new and informative."""
     import reasonable
 
-    normal = _Normaliser()
+    # one object per distinct term: the reasoner makes a new one for every term it returns, and
+    # comparing sets of thousands of triples is then mostly identity checks, each literal
+    # normalised once
+    normal = _Memo(_normal)
     given = {(normal(s), normal(p), normal(o)) for s, p, o in asserted}
     reasoner = reasonable.PyReasoner()
     reasoner.from_graph(list(given))
@@ -120,24 +123,6 @@ def infer(asserted: Iterable[Triple]) -> set[Triple]:
     closure |= given
     _complete_schema_rules(closure)
     return {t for t in closure - given if _is_informative(t)}
-
-
-class _Normaliser:
-    """:func:`_normal`, giving one object per distinct term.
-
-    The reasoner makes a new object for every term of every triple it returns; with one
-    object per term, comparing two triples (sets of thousands of them, below) is mostly an
-    identity check, not rdflib's ``__eq__`` in Python, and each literal is normalised once.
-    """
-
-    def __init__(self) -> None:
-        self._seen: dict[Node, Node] = {}
-
-    def __call__(self, term: Node) -> Node:
-        found = self._seen.get(term)
-        if found is None:
-            found = self._seen[term] = _normal(term)
-        return found
 
 
 # rdflib's namespace attributes are looked up through __getattr__: once here, not per triple

@@ -254,6 +254,12 @@ class RequestRecorder:
         query_hash: str | None = None,
         cache_hit: bool | None = None,
     ) -> None:
+        """Count and log a request; the query's hash and cache outcome default to what
+        :func:`note_query` left in ``environ``."""
+        if query_hash is None:
+            query_hash = environ.get(QUERY_HASH_KEY)
+        if cache_hit is None:
+            cache_hit = environ.get(CACHE_HIT_KEY)
         method = str(environ.get("REQUEST_METHOD", ""))
         key = (route, method, str(status))
         counters = self._children.get(key)
@@ -305,8 +311,6 @@ def install_observability(app: Flask, settings: Settings) -> None:
             status=response.status_code,
             duration=duration,
             size=response.calculate_content_length(),
-            query_hash=request.environ.get(QUERY_HASH_KEY),
-            cache_hit=request.environ.get(CACHE_HIT_KEY),
         )
         return response
 

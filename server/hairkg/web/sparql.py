@@ -44,7 +44,7 @@ from hairkg.web.http import (
     text_response,
 )
 from hairkg.web.negotiation import negotiate
-from hairkg.web.observability import CACHE_HIT_KEY, QUERY_HASH_KEY, RequestRecorder, note_query
+from hairkg.web.observability import RequestRecorder, note_query
 from hairkg.web.response_cache import Environ, StartResponse, WsgiApp
 
 __all__ = ["QueryAnswer", "QueryFastPath", "answer_query", "blueprint"]
@@ -326,8 +326,6 @@ class QueryFastPath:
             status=status,
             duration=time.perf_counter() - started,
             size=size,
-            query_hash=environ.get(QUERY_HASH_KEY),
-            cache_hit=environ.get(CACHE_HIT_KEY),
         )
 
 
