@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from report import command_line  # noqa: E402  (sibling modules, not a package)
+from processes import stop_process  # noqa: E402  (sibling modules, not a package)
+from report import command_line  # noqa: E402
 from scale_bench import answers_ask  # noqa: E402
 
 _LISTENING = re.compile(rb"listening on http://[^\s:]+:(\d+)")
@@ -77,12 +78,7 @@ def start_to_ready(src: Path, cache: Path, log_path: Path, timeout: float) -> fl
             time.sleep(0.005)
         return time.perf_counter() - started
     finally:
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
         process.stdout.close()
 
 

@@ -1,10 +1,13 @@
-"""Process trees from ``/proc``: what a server started, for the benchmarks' CPU and memory."""
+"""Process trees from ``/proc`` (what a server started, for the benchmarks' CPU and memory), and
+stopping a server process."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+from typing import Any
 
-__all__ = ["tree"]
+__all__ = ["stop_process", "tree"]
 
 
 def tree(root: int) -> list[int]:
@@ -25,3 +28,13 @@ def tree(root: int) -> list[int]:
         found.append(pid)
         todo.extend(children.get(pid, ()))
     return found
+
+
+def stop_process(process: subprocess.Popen[Any], patience: float = 20.0) -> None:
+    """Ask ``process`` to stop (SIGTERM), and kill it if it has not ended within ``patience``."""
+    process.terminate()
+    try:
+        process.wait(patience)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

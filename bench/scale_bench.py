@@ -41,7 +41,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import synthetic_data  # noqa: E402  (a sibling module, not a package)
-from processes import tree  # noqa: E402  (a sibling module)
+from processes import stop_process, tree  # noqa: E402  (a sibling module)
 from report import command_line  # noqa: E402  (a sibling module)
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -175,12 +175,7 @@ def _serve_and_measure(
     finally:
         result.peak_mb = sampler.stop()
         result.peak_pss_mb = sampler.peak_pss
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 def run_hairkg(
