@@ -76,6 +76,7 @@ TITLES = {
     "hairkg-base": "hairkg before (--baseline)",
     "hairkg-base-nocache": "hairkg before (--baseline), result cache off",
     "hairkg-nocache-keep": "hairkg, result cache off, workers never recycled",
+    "hairkg-nocache-unconfined": "hairkg, result cache off, web process unconfined",
     "bare": "bare Flask+pyoxigraph",
     "oxigraph": "Oxigraph server",
     "rdflib": "rdflib-endpoint",

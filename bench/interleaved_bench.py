@@ -43,7 +43,16 @@ from endpoint_bench import (  # noqa: E402
 )
 from report import command_line  # noqa: E402
 
-SERVERS = ("hairkg", "hairkg-nocache", "hairkg-base-nocache", "bare", "floor")
+SERVERS = (
+    "hairkg",
+    "hairkg-nocache",
+    "hairkg-nocache-unconfined",
+    "hairkg-base-nocache",
+    "bare",
+    "floor",
+)
+#: The --workload that runs every synthetic query in turn (as endpoint_bench's mix does).
+MIX = "mix"
 
 
 def start_servers(args: argparse.Namespace, workdir: Path) -> dict[str, Server]:
@@ -63,6 +72,9 @@ def start_servers(args: argparse.Namespace, workdir: Path) -> dict[str, Server]:
                 servers[name] = start_process(name, command, env=hairkg_env)
             elif name == "hairkg-nocache":
                 servers[name] = start_process(name, command, env=nocache_env)
+            elif name == "hairkg-nocache-unconfined":  # the scheduler places the web process
+                env = {**nocache_env, "HAIRKG_WEB_CPU": "off"}
+                servers[name] = start_process(name, command, env=env)
             elif name == "hairkg-base-nocache":
                 if args.baseline is None:
                     raise SystemExit(f"{name} needs --baseline SRC")
@@ -84,9 +96,9 @@ def start_servers(args: argparse.Namespace, workdir: Path) -> dict[str, Server]:
 def measure(args: argparse.Namespace, servers: dict[str, Server]) -> dict[str, list[Outcome]]:
     """``args.rounds`` rounds; in round r the servers go in the order rotated by r."""
     _, synthetic = load_queries([])
-    queries = [q for q in synthetic if q.name == args.workload]
+    queries = [q for q in synthetic if args.workload in (MIX, q.name)]
     if not queries:
-        names = ", ".join(q.name for q in synthetic)
+        names = ", ".join([MIX, *(q.name for q in synthetic)])
         raise SystemExit(f"no workload {args.workload!r}; choose one of: {names}")
     drivers = {
         name: Driver(server, args.concurrency, 60.0, False, name == "floor")
@@ -172,7 +184,9 @@ def render(args: argparse.Namespace, results: dict[str, list[Outcome]], argv: li
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=10_000)
-    parser.add_argument("--workload", default="point lookup")
+    parser.add_argument(
+        "--workload", default="point lookup", help=f"a synthetic query's name, or {MIX!r}: all"
+    )
     parser.add_argument("--servers", nargs="+", choices=SERVERS, default=["hairkg-nocache", "bare"])
     parser.add_argument("--reference", default="bare", help="the server the ratios divide by")
     parser.add_argument("--rounds", type=int, default=7)

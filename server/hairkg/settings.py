@@ -86,6 +86,11 @@ class Settings:
     #: /changelog compares the served graph with it, claim by claim. Empty: no previous
     #: release (hairkg ships none), and /changelog says so.
     previous_release: str = ""
+    #: The CPU the web process is confined to (its threads share one interpreter lock, which
+    #: costs less within one core): auto (one CPU, the least taken by other hairkg processes;
+    #: none on a single CPU), off (the scheduler decides), or a CPU number. The query workers
+    #: always keep every CPU. See hairkg/web/cpu_affinity.py.
+    web_cpu: str = "auto"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -310,7 +310,8 @@ def _host_main(
     try:
         engine, facts = opener()
     except BaseException as error:  # reported to the main process, which raises it
-        control.send(("failed", _portable(error)))
+        with contextlib.suppress(OSError):  # unless the main process has gone already
+            control.send(("failed", _portable(error)))
         return
     gc.collect()  # what building left behind would be copied into every worker otherwise
     _give_back_memory()
@@ -335,7 +336,10 @@ def _host_main(
                 return
             time.sleep(0.01)
 
-    control.send(("ready", facts))
+    try:
+        control.send(("ready", facts))
+    except OSError:  # the main process gave up meanwhile (a busy port, a wrong setting)
+        return
     try:
         while True:
             try:

@@ -22,6 +22,7 @@ from hairkg.service import Service, StartingService, start_service
 from hairkg.settings import Settings
 from hairkg.validation.report import summary
 from hairkg.web import create_app
+from hairkg.web.cpu_affinity import choose_web_cpu, confine_to_cpu
 
 __all__ = ["serve"]
 
@@ -51,6 +52,7 @@ def serve(
     if starting is None:
         starting = start_service(settings, data)
     try:
+        choose_web_cpu(settings.web_cpu)  # a wrong value is refused before the wait
         app = create_app(settings)
         server = _bind(app, settings)
     except BaseException:
@@ -62,11 +64,16 @@ def serve(
         server.close()
         raise
     app.extensions["hairkg"] = service
+    # only now: the store host (and every worker it forks) keeps all the CPUs, and the
+    # choice sees the replicas that started meanwhile
+    web_cpu = choose_web_cpu(settings.web_cpu)
+    if web_cpu is not None and not confine_to_cpu(web_cpu):
+        web_cpu = None
     # from here on SIGTERM stops the server cleanly; the handler is in place before the
     # address is announced, so a supervisor that stops us at once gets a clean exit too
     try:
         signal.signal(signal.SIGTERM, _stop)
-        _announce(server, settings, service)
+        _announce(server, settings, service, web_cpu)
         server.run()
     except KeyboardInterrupt:
         pass
@@ -75,7 +82,7 @@ def serve(
         sys.stdout.flush()
 
 
-def _announce(server: Any, settings: Settings, service: Service) -> None:
+def _announce(server: Any, settings: Settings, service: Service, web_cpu: int | None) -> None:
     address = getattr(server, "effective_host", settings.host)
     effective_port = getattr(server, "effective_port", settings.port)
     shown = f"[{address}]" if ":" in str(address) else address
@@ -86,6 +93,8 @@ def _announce(server: Any, settings: Settings, service: Service) -> None:
         f"hairkg serving {service.stats.union_triples} triples "
         f"({settings.store} store, {settings.workers} query workers)"
     )
+    if web_cpu is not None:
+        print(f"  web process:     CPU {web_cpu} (HAIRKG_WEB_CPU; workers use every CPU)")
     print(f"  query UI:        {base}/")
     print(f"  SPARQL endpoint: {base}/sparql")
     print(f"listening on {base}", flush=True)

@@ -1,0 +1,185 @@
+"""The web process on one CPU (``HAIRKG_WEB_CPU``), the store host and workers on all."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from hairkg.settings import SettingsError
+from hairkg.web.cpu_affinity import (
+    choose_web_cpu,
+    confined_hairkg_processes,
+    single_cpu_of,
+)
+from live_server import LiveServer, start_server
+
+ALLOWED = sorted(os.sched_getaffinity(0))
+needs_two_cpus = pytest.mark.skipif(len(ALLOWED) < 2, reason="needs two CPUs to choose from")
+
+
+@pytest.mark.parametrize(
+    ("status", "cpu"),
+    [
+        ("Name:\tpython\nCpus_allowed_list:\t3\n", 3),
+        ("Cpus_allowed_list:\t0-3\n", None),
+        ("Cpus_allowed_list:\t0,2\n", None),
+        ("Name:\tpython\n", None),
+    ],
+)
+def test_the_single_cpu_of_a_process_status(status: str, cpu: int | None) -> None:
+    assert single_cpu_of(status) == cpu
+
+
+def test_off_leaves_the_placement_to_the_scheduler() -> None:
+    assert choose_web_cpu("off", allowed=[0, 1], confined={}) is None
+    assert choose_web_cpu(" OFF ", allowed=[0, 1], confined={}) is None
+
+
+def test_auto_confines_nothing_on_a_single_cpu() -> None:
+    assert choose_web_cpu("auto", allowed=[3], confined={}) is None
+
+
+def test_auto_takes_the_cpu_fewest_other_hairkg_processes_are_confined_to() -> None:
+    for pid in range(6):  # whatever breaks the tie, the free CPU wins
+        assert choose_web_cpu("auto", allowed=[0, 1, 2], confined={0: 2, 1: 1, 2: 2}, pid=pid) == 1
+
+
+def test_auto_spreads_equally_free_cpus_by_process_id() -> None:
+    chosen = {choose_web_cpu("auto", allowed=[0, 1], confined={}, pid=pid) for pid in (10, 11)}
+    assert chosen == {0, 1}
+
+
+def test_a_cpu_number_is_taken_if_this_process_may_use_it() -> None:
+    assert choose_web_cpu("2", allowed=[0, 1, 2, 5], confined={}) == 2
+    with pytest.raises(SettingsError, match=r"HAIRKG_WEB_CPU=4: .* CPU 0-2,5 only"):
+        choose_web_cpu("4", allowed=[0, 1, 2, 5], confined={})
+
+
+@pytest.mark.parametrize("value", ["", "any", "-1", "1.5", "0-1"])
+def test_any_other_value_is_refused_with_the_choices(value: str) -> None:
+    with pytest.raises(SettingsError, match="HAIRKG_WEB_CPU must be auto, off or a CPU number"):
+        choose_web_cpu(value, allowed=[0, 1], confined={})
+
+
+def test_only_other_hairkg_processes_confined_to_one_cpu_are_counted(tmp_path: Path) -> None:
+    def process(pid: int, cmdline: bytes, cpus: str | None) -> None:
+        folder = tmp_path / str(pid)
+        folder.mkdir()
+        (folder / "cmdline").write_bytes(cmdline)
+        if cpus is not None:  # None: a process that ended between the two reads
+            (folder / "status").write_text(f"Name:\tx\nCpus_allowed_list:\t{cpus}\n")
+
+    process(100, b"python\0-m\0hairkg\0serve\0", "1")
+    process(101, b"python\0-m\0hairkg\0serve\0", "1")
+    process(102, b"python\0-m\0hairkg\0serve\0", "0-1")  # not confined
+    process(103, b"nginx: worker process\0", "0")  # not hairkg
+    process(104, b"python\0-m\0hairkg\0serve\0", None)
+    process(os.getpid(), b"python\0-m\0hairkg\0serve\0", "0")  # this process itself
+    (tmp_path / "self").mkdir()
+    assert confined_hairkg_processes(str(tmp_path)) == Counter({1: 2})
+    assert confined_hairkg_processes(str(tmp_path / "missing")) == Counter()
+
+
+def test_every_thread_is_confined_and_threads_started_later_inherit_it() -> None:
+    # in a child process: confining this test process would slow the rest of the suite
+    cpu = ALLOWED[-1]
+    script = f"""
+import os, threading
+from hairkg.web.cpu_affinity import confine_to_cpu
+stop = threading.Event()
+before = threading.Thread(target=stop.wait)
+before.start()
+assert confine_to_cpu({cpu})
+after = threading.Thread(target=stop.wait)
+after.start()
+print(sorted({{frozenset(os.sched_getaffinity(int(t))) for t in os.listdir("/proc/self/task")}}))
+stop.set()
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == f"[frozenset({{{cpu}}})]"
+
+
+def test_a_cpu_the_system_refuses_leaves_the_process_as_it_was() -> None:
+    # a CPU number no machine has: sched_setaffinity refuses it (EINVAL)
+    script = """
+import os
+from hairkg.web.cpu_affinity import confine_to_cpu
+before = os.sched_getaffinity(0)
+print(confine_to_cpu(100_000), os.sched_getaffinity(0) == before)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.split() == ["False", "True"]
+
+
+def _cpus(pid: int, task: int | None = None) -> set[int]:
+    return set(os.sched_getaffinity(pid if task is None else task))
+
+
+def _threads(pid: int) -> list[int]:
+    return [int(task) for task in os.listdir(f"/proc/{pid}/task")]
+
+
+def _query_processes(pid: int) -> list[int]:
+    """The store host and the workers it forks."""
+    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+        children = [int(child) for child in handle.read().split()]
+    found = []
+    for child in children:
+        with open(f"/proc/{child}/comm", encoding="utf-8") as comm:
+            if comm.read().strip() in ("hairkg-host", "hairkg-worker"):
+                found += [child, *_query_processes(child)]
+    return found
+
+
+def _web_cpu(server: LiveServer) -> int:
+    """The CPU every thread of the web process is confined to (asserting there is one)."""
+    placements = {frozenset(_cpus(task)) for task in _threads(server.process.pid)}
+    assert len(placements) == 1, placements
+    (cpus,) = placements
+    assert len(cpus) == 1, cpus
+    (cpu,) = cpus
+    assert f"web process:     CPU {cpu} " in "".join(server.output)
+    return cpu
+
+
+@pytest.mark.slow
+@needs_two_cpus
+def test_a_server_confines_its_web_process_and_the_next_one_takes_another_cpu() -> None:
+    with start_server("--no-validate", "--workers", "2") as first:
+        first_cpu = _web_cpu(first)
+        # the store host and both workers keep every CPU the server was given
+        query_processes = _query_processes(first.process.pid)
+        assert len(query_processes) == 3
+        assert all(_cpus(pid) == set(ALLOWED) for pid in query_processes)
+        with start_server("--no-validate", "--workers", "1") as second:
+            assert _web_cpu(second) != first_cpu
+
+
+@pytest.mark.slow
+def test_off_leaves_the_web_process_where_the_scheduler_puts_it() -> None:
+    with start_server("--no-validate", env={"HAIRKG_WEB_CPU": "off"}) as server:
+        assert all(_cpus(task) == set(ALLOWED) for task in _threads(server.process.pid))
+        assert "web process:" not in "".join(server.output)
+
+
+def test_a_wrong_value_stops_the_command_with_a_clear_error() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "hairkg", "serve", "--port", "0", "--no-validate"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "HAIRKG_WEB_CPU": "fastest"},
+    )
+    assert result.returncode == 2
+    assert "HAIRKG_WEB_CPU must be auto, off or a CPU number" in result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
