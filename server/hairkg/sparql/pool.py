@@ -71,10 +71,11 @@ class PoolSettings:
 # The wire between the web process and a worker: each message is a header of two lengths, then
 # a ``marshal`` of a plain tuple (both ends run the same interpreter; not pickled objects), then
 # a raw body. A request is the QueryRequest's fields in order and no body; an answer is (status,
-# content type, header pairs, retire) and the answer's body. Each end is a raw socket (its
-# buffer and reads in C), not a multiprocessing Connection, whose poll() builds a selector in
-# Python on every call and whose recv_bytes() reads the length and the message in two system
-# calls: here a usual message goes out in one send and comes in with one read (see _Wire).
+# content type, header pairs, retire, the worker's CPU seconds) and the answer's body. Each end
+# is a raw socket (its buffer and reads in C), not a multiprocessing Connection, whose poll()
+# builds a selector in Python on every call and whose recv_bytes() reads the length and the
+# message in two system calls: here a usual message goes out in one send and comes in with one
+# read (see _Wire).
 _HEADER = struct.Struct("=QQ")  # bytes of the marshalled tuple, bytes of the body
 
 #: A body this big or bigger is sent from its own buffer, not copied next to the header first,
@@ -189,15 +190,24 @@ def _decode_request(data: bytes | memoryview) -> QueryRequest:
     return QueryRequest(*marshal.loads(data))  # noqa: S302 (our own process, same interpreter)
 
 
-def _send_response(wire: _Wire, response: QueryResponse, retire: bool) -> None:
-    head = (response.status, response.content_type, tuple(response.headers.items()), retire)
+def _send_response(
+    wire: _Wire, response: QueryResponse, retire: bool, cpu_seconds: float = 0.0
+) -> None:
+    head = (
+        response.status,
+        response.content_type,
+        tuple(response.headers.items()),
+        retire,
+        cpu_seconds,
+    )
     wire.send(marshal.dumps(head), response.body)
 
 
-def _decode_response(meta: memoryview, body: bytes) -> tuple[QueryResponse, bool]:
-    """The answer, and whether the worker asks to be replaced by a fresh fork."""
-    status, content_type, headers, retire = marshal.loads(meta)  # noqa: S302
-    return QueryResponse(status, content_type, body, dict(headers)), retire
+def _decode_response(meta: memoryview, body: bytes) -> tuple[QueryResponse, bool, float]:
+    """The answer, whether the worker asks to be replaced by a fresh fork, and the CPU time
+    the worker spent on it."""
+    status, content_type, headers, retire, cpu_seconds = marshal.loads(meta)  # noqa: S302
+    return QueryResponse(status, content_type, body, dict(headers)), retire, cpu_seconds
 
 
 # A worker whose own (unshared) memory grows beyond PoolSettings.recycle_mb asks to be
@@ -251,6 +261,7 @@ def _serve_queries(wire: _Wire, engine: Any, memory_limit_mb: int, recycle_mb: i
             continue
         request = _decode_request(message[0])
         started = time.perf_counter()
+        cpu_before = time.process_time()
         try:
             response = engine.execute(request)
         except MemoryError:
@@ -266,7 +277,7 @@ def _serve_queries(wire: _Wire, engine: Any, memory_limit_mb: int, recycle_mb: i
             recycle_mb > 0 and time.perf_counter() - started > 0.02 and _private_mb() > recycle_mb
         )
         try:
-            _send_response(wire, response, retire)
+            _send_response(wire, response, retire, time.process_time() - cpu_before)
         except (OSError, ValueError):
             return
         if retire:
@@ -544,6 +555,9 @@ class WorkerPool:
         self.queue_wait_seconds = 0.0
         self.queue_waits = 0
         self.recycled = 0
+        #: Called with the worker CPU seconds of every answer (the web process's placement
+        #: follows it, see web/cpu_affinity.py); None: nobody listens.
+        self.on_answer: Callable[[float], None] | None = None
         self._started = False
         self._host = _Host(self._context, opener, settings)
         if wait:
@@ -647,7 +661,9 @@ class WorkerPool:
                 wire.set_wait(min(remaining, _CANCEL_POLL_SECONDS))
                 message = wire.receive(deadline)
                 if message is not None:
-                    response, retire = _decode_response(*message)
+                    response, retire, cpu_seconds = _decode_response(*message)
+                    if self.on_answer is not None:
+                        self.on_answer(cpu_seconds)
                     if retire:
                         self._recycle(worker)
                     else:
@@ -668,6 +684,8 @@ class WorkerPool:
             return self._ended_response(request, exitcode)
         self._replace(worker)
         self.timeouts += 1
+        if self.on_answer is not None:
+            self.on_answer(self.settings.timeout)  # it used at least this much
         return QueryResponse.error(
             503,
             f"query stopped: it ran longer than the {self.settings.timeout:g} s limit; "

@@ -4,11 +4,18 @@ The web process is Python under one interpreter lock: waitress's loop thread and
 threads hand the lock to each other several times per request. Spread over several cores,
 each hand-over wakes a thread on another core, whose caches hold none of the interpreter's
 state; confined to one CPU, the hand-overs stay in one core's caches (measured on 2 cores:
-the point-lookup p50 drops by about a tenth, see README "Scale"). A process bound by one lock
+the point-lookup p50 drops by a fifth, see README "Scale"). A process bound by one lock
 cannot run Python on a second core anyway.
 
-Only the web process is confined. The store host is started before it confines itself, and
-the query workers are forked from the host, so they keep every CPU the server may use.
+But while long queries keep the workers busy, the CPU the web process is confined to is often
+the one a worker runs on, and the web process then waits for it while another is free
+(measured: the synthetic mix 5-10% slower). So :class:`WebPlacement` confines the web process
+only while the queries are quick, and lets it run on every CPU from the first answer that cost
+its worker more than :data:`LONG_QUERY_CPU_SECONDS` until none has for
+:data:`HOLD_SECONDS`.
+
+Only the web process is ever confined. The store host is started before it confines itself,
+and the query workers are forked from the host, so they keep every CPU the server may use.
 
 ``auto`` (the default) picks, among the CPUs this process may use, the one the fewest other
 hairkg processes are confined to (so that replicas on one machine spread out), and confines
@@ -19,14 +26,31 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from hairkg.settings import ENV_PREFIX, SettingsError
 
-__all__ = ["choose_web_cpu", "confine_to_cpu", "confined_hairkg_processes", "single_cpu_of"]
+__all__ = [
+    "HOLD_SECONDS",
+    "LONG_QUERY_CPU_SECONDS",
+    "WebPlacement",
+    "choose_web_cpu",
+    "confine_to_cpu",
+    "confined_hairkg_processes",
+    "single_cpu_of",
+]
 
 _VARIABLE = ENV_PREFIX + "WEB_CPU"
+
+#: Worker CPU time past which an answer counts as a long query (a point lookup costs its worker
+#: about 0.3 ms; the synthetic mix's aggregations and scans 5-15 ms). CPU time, not elapsed
+#: time, so that a quick query slowed down by a busy machine does not count.
+LONG_QUERY_CPU_SECONDS = 0.002
+#: How long after the last long query the web process stays free to run on every CPU.
+HOLD_SECONDS = 1.0
 
 
 def single_cpu_of(status: str) -> int | None:
@@ -98,12 +122,14 @@ def choose_web_cpu(
     return candidates[(os.getpid() if pid is None else pid) % len(candidates)]
 
 
-def confine_to_cpu(cpu: int) -> bool:
-    """Confine every thread of this process to ``cpu`` (threads started later inherit it).
+def confine_to_cpu(cpu: int | set[int]) -> bool:
+    """Confine every thread of this process to ``cpu`` (one CPU, or a set of them); threads
+    started later inherit it from the thread that starts them.
 
     False when the system refuses (a container's policy, a CPU taken away meanwhile): the
-    process then runs where the scheduler puts it, which is correct, only slower.
+    process then runs where it ran before, which is correct, only slower.
     """
+    cpus = {cpu} if isinstance(cpu, int) else cpu
     try:
         tasks = [int(task) for task in os.listdir("/proc/self/task")]
     except OSError:
@@ -112,13 +138,73 @@ def confine_to_cpu(cpu: int) -> bool:
     try:
         for task in tasks:
             with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
-                os.sched_setaffinity(task, {cpu})
+                os.sched_setaffinity(task, cpus)
     except OSError:
         for task in tasks:  # all threads alike again, as they were
             with contextlib.suppress(OSError):
                 os.sched_setaffinity(task, before)
         return False
     return True
+
+
+class WebPlacement:
+    """Keeps the web process on ``cpu`` while the queries are quick, on every CPU of ``free``
+    while long ones run; :meth:`note_query` is called with each answer's worker CPU time.
+
+    A switch happens at most once per change of workload (a few system calls), not per query:
+    a stream of quick queries stays confined, a mix with long queries stays free.
+    """
+
+    def __init__(
+        self,
+        cpu: int,
+        free: set[int] | None = None,
+        *,
+        long_query: float = LONG_QUERY_CPU_SECONDS,
+        hold: float = HOLD_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        place: Callable[[int | set[int]], bool] = confine_to_cpu,
+    ) -> None:
+        self.cpu = cpu
+        self.free = set(os.sched_getaffinity(0)) if free is None else set(free)
+        self.long_query = long_query
+        self.hold = hold
+        self._clock = clock
+        self._place = place
+        self._lock = threading.Lock()
+        self._last_long = float("-inf")
+        #: Whether the web process is on ``cpu`` alone right now.
+        self.confined = False
+        #: Switches made (for /metrics and the tests).
+        self.switches = 0
+
+    def start(self) -> bool:
+        """Confine the web process now; False when the system refuses (then nothing moves)."""
+        with self._lock:
+            if self._place(self.cpu):
+                self.confined = True
+        return self.confined
+
+    def note_query(self, cpu_seconds: float) -> None:
+        """Follow one answer: a long one frees the web process, a quick one after
+        :attr:`hold` seconds without long ones confines it again."""
+        now = self._clock()
+        if cpu_seconds >= self.long_query:
+            self._last_long = now
+            if self.confined:
+                self._switch(confined=False)
+        elif not self.confined and now - self._last_long >= self.hold:
+            self._switch(confined=True)
+
+    def _switch(self, *, confined: bool) -> None:
+        with self._lock:  # another thread may have switched meanwhile
+            if self.confined == confined:
+                return
+            if confined and self._clock() - self._last_long < self.hold:
+                return  # a long query came in meanwhile
+            if self._place(self.cpu if confined else self.free):
+                self.confined = confined
+                self.switches += 1
 
 
 def _ranges(cpus: list[int]) -> str:

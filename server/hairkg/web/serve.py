@@ -22,7 +22,7 @@ from hairkg.service import Service, StartingService, start_service
 from hairkg.settings import Settings
 from hairkg.validation.report import summary
 from hairkg.web import create_app
-from hairkg.web.cpu_affinity import choose_web_cpu, confine_to_cpu
+from hairkg.web.cpu_affinity import WebPlacement, choose_web_cpu
 
 __all__ = ["serve"]
 
@@ -67,8 +67,13 @@ def serve(
     # only now: the store host (and every worker it forks) keeps all the CPUs, and the
     # choice sees the replicas that started meanwhile
     web_cpu = choose_web_cpu(settings.web_cpu)
-    if web_cpu is not None and not confine_to_cpu(web_cpu):
-        web_cpu = None
+    if web_cpu is not None:
+        placement = WebPlacement(web_cpu)
+        if placement.start():
+            service.pool.on_answer = placement.note_query
+            app.extensions["hairkg_web_placement"] = placement
+        else:
+            web_cpu = None
     # from here on SIGTERM stops the server cleanly; the handler is in place before the
     # address is announced, so a supervisor that stops us at once gets a clean exit too
     try:
@@ -94,7 +99,10 @@ def _announce(server: Any, settings: Settings, service: Service, web_cpu: int | 
         f"({settings.store} store, {settings.workers} query workers)"
     )
     if web_cpu is not None:
-        print(f"  web process:     CPU {web_cpu} (HAIRKG_WEB_CPU; workers use every CPU)")
+        print(
+            f"  web process:     CPU {web_cpu} while queries are quick, every CPU while long "
+            "ones run (HAIRKG_WEB_CPU)"
+        )
     print(f"  query UI:        {base}/")
     print(f"  SPARQL endpoint: {base}/sparql")
     print(f"listening on {base}", flush=True)
