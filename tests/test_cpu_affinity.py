@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -12,6 +16,7 @@ import pytest
 
 from hairkg.settings import SettingsError
 from hairkg.web.cpu_affinity import (
+    WebPlacement,
     choose_web_cpu,
     confined_hairkg_processes,
     single_cpu_of,
@@ -120,6 +125,93 @@ print(confine_to_cpu(100_000), os.sched_getaffinity(0) == before)
     assert result.stdout.split() == ["False", "True"]
 
 
+class _Placer:
+    """Records where the placement puts the web process; refuses when told to."""
+
+    def __init__(self) -> None:
+        self.calls: list[int | set[int]] = []
+        self.refuse = False
+
+    def __call__(self, cpus: int | set[int]) -> bool:
+        if self.refuse:
+            return False
+        self.calls.append(cpus)
+        return True
+
+
+def _placement(placer: _Placer, clock: list[float]) -> WebPlacement:
+    return WebPlacement(
+        1, {0, 1, 2}, long_query=0.002, hold=1.0, clock=lambda: clock[0], place=placer
+    )
+
+
+def test_quick_queries_keep_the_web_process_on_its_cpu() -> None:
+    placer, clock = _Placer(), [100.0]
+    placement = _placement(placer, clock)
+    assert placement.start()
+    for _ in range(1000):
+        placement.note_query(0.0003)
+        clock[0] += 0.001
+    assert placement.confined
+    assert placer.calls == [1]  # confined once, at the start, and never moved again
+
+
+def test_a_long_query_frees_it_until_a_quick_one_after_the_hold() -> None:
+    placer, clock = _Placer(), [100.0]
+    placement = _placement(placer, clock)
+    placement.start()
+    placement.note_query(0.015)  # an aggregation over the data
+    assert not placement.confined
+    assert placer.calls == [1, {0, 1, 2}]
+    for _ in range(3):  # more long ones and quick ones within the hold: nothing moves
+        clock[0] += 0.3
+        placement.note_query(0.015)
+        placement.note_query(0.0003)
+    assert placer.calls == [1, {0, 1, 2}]
+    clock[0] += 0.5  # 0.5 s since the last long query
+    placement.note_query(0.0003)
+    assert not placement.confined
+    clock[0] += 0.6  # 1.1 s
+    placement.note_query(0.0003)
+    assert placement.confined
+    assert placer.calls == [1, {0, 1, 2}, 1]
+    assert placement.switches == 2
+
+
+def test_a_refused_move_leaves_the_placement_as_it_was() -> None:
+    placer, clock = _Placer(), [100.0]
+    placement = _placement(placer, clock)
+    placer.refuse = True
+    assert not placement.start()
+    assert not placement.confined
+    placer.refuse = False
+    placement.start()
+    placer.refuse = True
+    placement.note_query(0.015)
+    assert placement.confined  # still where it was: the system said no
+    assert placement.switches == 0
+
+
+def test_threads_reporting_at_once_switch_once() -> None:
+    placer, clock = _Placer(), [100.0]
+    placement = _placement(placer, clock)
+    placement.start()
+    start = threading.Barrier(8)
+
+    def report() -> None:
+        start.wait()
+        for _ in range(200):
+            placement.note_query(0.015)
+
+    threads = [threading.Thread(target=report) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert placer.calls == [1, {0, 1, 2}]
+    assert placement.switches == 1
+
+
 def _cpus(pid: int, task: int | None = None) -> set[int]:
     return set(os.sched_getaffinity(pid if task is None else task))
 
@@ -138,6 +230,12 @@ def _query_processes(pid: int) -> list[int]:
             if comm.read().strip() in ("hairkg-host", "hairkg-worker"):
                 found += [child, *_query_processes(child)]
     return found
+
+
+def _request(server: LiveServer, query: str) -> None:
+    body = urllib.parse.urlencode({"query": query}).encode()
+    with urllib.request.urlopen(server.endpoint, data=body, timeout=60) as response:
+        assert response.status == 200
 
 
 def _web_cpu(server: LiveServer) -> int:
@@ -162,6 +260,20 @@ def test_a_server_confines_its_web_process_and_the_next_one_takes_another_cpu() 
         assert all(_cpus(pid) == set(ALLOWED) for pid in query_processes)
         with start_server("--no-validate", "--workers", "1") as second:
             assert _web_cpu(second) != first_cpu
+        # a long query (200,000 rows of a cross product: tens of ms of worker CPU) frees the
+        # web process ...
+        _request(
+            first,
+            "SELECT (COUNT(*) AS ?n) WHERE { { SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } "
+            "LIMIT 200000 } }",
+        )
+        assert all(_cpus(task) == set(ALLOWED) for task in _threads(first.process.pid))
+        # ... and a quick one, a second later, puts it back on its CPU
+        time.sleep(1.2)
+        _request(first, "ASK {}")
+        assert {frozenset(_cpus(task)) for task in _threads(first.process.pid)} == {
+            frozenset({first_cpu})
+        }
 
 
 @pytest.mark.slow

@@ -139,7 +139,8 @@ def test_a_wait_is_never_zero_which_would_mean_for_ever(
 
 
 class _ObedientEngine:
-    """``answer N`` (a body of N bytes), ``sleep S``, ``memory``, ``exit``, ``segv``."""
+    """``answer N`` (a body of N bytes), ``sleep S``, ``spin S``, ``memory``, ``exit``,
+    ``segv``."""
 
     def execute(self, request: QueryRequest) -> QueryResponse:
         word, _, argument = request.query.partition(" ")
@@ -150,6 +151,11 @@ class _ObedientEngine:
         if word == "sleep":
             time.sleep(float(argument))
             return QueryResponse(200, "text/x-test", b"slept", {})
+        if word == "spin":  # busy for S seconds of CPU time
+            until = time.process_time() + float(argument)
+            while time.process_time() < until:
+                pass
+            return QueryResponse(200, "text/x-test", b"spun", {})
         if word == "memory":
             raise MemoryError
         if word == "exit":
@@ -242,6 +248,28 @@ def test_an_engine_error_is_a_500_and_the_worker_stays(pool: WorkerPool) -> None
     assert response.status == 500
     assert b"no such test query" in response.body
     assert sorted(pid_of_workers(pool)) == before
+
+
+def test_each_answer_reports_the_cpu_time_its_worker_spent(pool: WorkerPool) -> None:
+    reported: list[float] = []
+    pool.on_answer = reported.append
+    try:
+        for query in ("spin 0.05", "answer 10", "sleep 0.2"):
+            assert pool.execute(QueryRequest(query=query)).status == 200
+    finally:
+        pool.on_answer = None
+    spun, answered, slept = reported
+    assert spun >= 0.045
+    assert answered < 0.02
+    assert slept < 0.05  # CPU time, not elapsed time: sleeping costs none
+
+
+def test_a_query_stopped_at_the_time_limit_reports_the_limit() -> None:
+    reported: list[float] = []
+    with WorkerPool(_open_obedient, _settings(workers=1, timeout=0.5), fork_host=True) as pool:
+        pool.on_answer = reported.append
+        assert pool.execute(QueryRequest(query="sleep 30")).status == 503
+    assert reported == [0.5]
 
 
 def _wait_for_workers(pool: WorkerPool, count: int) -> list[int]:
