@@ -252,12 +252,12 @@ def test_an_engine_error_is_a_500_and_the_worker_stays(pool: WorkerPool) -> None
 
 def test_each_answer_reports_the_cpu_time_its_worker_spent(pool: WorkerPool) -> None:
     reported: list[float] = []
-    pool.on_answer = reported.append
+    pool.on_worker_cpu_seconds = reported.append
     try:
         for query in ("spin 0.05", "answer 10", "sleep 0.2"):
             assert pool.execute(QueryRequest(query=query)).status == 200
     finally:
-        pool.on_answer = None
+        pool.on_worker_cpu_seconds = None
     spun, answered, slept = reported
     assert spun >= 0.045
     assert answered < 0.02
@@ -267,7 +267,7 @@ def test_each_answer_reports_the_cpu_time_its_worker_spent(pool: WorkerPool) -> 
 def test_a_query_stopped_at_the_time_limit_reports_the_limit() -> None:
     reported: list[float] = []
     with WorkerPool(_open_obedient, _settings(workers=1, timeout=0.5), fork_host=True) as pool:
-        pool.on_answer = reported.append
+        pool.on_worker_cpu_seconds = reported.append
         assert pool.execute(QueryRequest(query="sleep 30")).status == 503
     assert reported == [0.5]
 

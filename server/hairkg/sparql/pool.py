@@ -272,12 +272,13 @@ def _serve_queries(wire: _Wire, engine: Any, memory_limit_mb: int, recycle_mb: i
             )
         except Exception as error:  # never let one query end the worker's loop
             response = QueryResponse.error(500, f"internal error while answering: {error}")
+        cpu_seconds = time.process_time() - cpu_before  # the query's, not the check's below
         # a query that ran for a while may have touched many pages; a quick one cannot have
         retire = (
             recycle_mb > 0 and time.perf_counter() - started > 0.02 and _private_mb() > recycle_mb
         )
         try:
-            _send_response(wire, response, retire, time.process_time() - cpu_before)
+            _send_response(wire, response, retire, cpu_seconds)
         except (OSError, ValueError):
             return
         if retire:
@@ -555,9 +556,9 @@ class WorkerPool:
         self.queue_wait_seconds = 0.0
         self.queue_waits = 0
         self.recycled = 0
-        #: Called with the worker CPU seconds of every answer (the web process's placement
-        #: follows it, see web/cpu_affinity.py); None: nobody listens.
-        self.on_answer: Callable[[float], None] | None = None
+        #: Called with the worker CPU seconds of every answer, once the worker is free again
+        #: (the web process's placement follows it, see web/cpu_affinity.py); must not raise.
+        self.on_worker_cpu_seconds: Callable[[float], None] | None = None
         self._started = False
         self._host = _Host(self._context, opener, settings)
         if wait:
@@ -651,6 +652,7 @@ class WorkerPool:
         self.queue_waits += 1
         deadline = time.monotonic() + self.settings.timeout
         wire = worker.wire
+        answer: tuple[QueryResponse, bool, float] | None = None
         try:
             wire.send(_encode_request(request))
             while True:
@@ -661,14 +663,8 @@ class WorkerPool:
                 wire.set_wait(min(remaining, _CANCEL_POLL_SECONDS))
                 message = wire.receive(deadline)
                 if message is not None:
-                    response, retire, cpu_seconds = _decode_response(*message)
-                    if self.on_answer is not None:
-                        self.on_answer(cpu_seconds)
-                    if retire:
-                        self._recycle(worker)
-                    else:
-                        self._idle.put(worker)
-                    return response
+                    answer = _decode_response(*message)
+                    break
                 if cancelled is not None and cancelled():
                     self._replace(worker)
                     self.cancelled += 1
@@ -682,16 +678,26 @@ class WorkerPool:
             exitcode = worker.process.exitcode
             self._replace(worker)
             return self._ended_response(request, exitcode)
-        self._replace(worker)
-        self.timeouts += 1
-        if self.on_answer is not None:
-            self.on_answer(self.settings.timeout)  # it used at least this much
-        return QueryResponse.error(
-            503,
-            f"query stopped: it ran longer than the {self.settings.timeout:g} s limit; "
-            "add LIMIT or narrow the pattern",
-            {"Retry-After": "1"},
-        )
+        if answer is None:
+            self._replace(worker)
+            self.timeouts += 1
+            if self.on_worker_cpu_seconds is not None:
+                self.on_worker_cpu_seconds(self.settings.timeout)  # ran to the limit: long
+            return QueryResponse.error(
+                503,
+                f"query stopped: it ran longer than the {self.settings.timeout:g} s limit; "
+                "add LIMIT or narrow the pattern",
+                {"Retry-After": "1"},
+            )
+        response, retire, cpu_seconds = answer
+        if retire:
+            self._recycle(worker)
+        else:
+            self._idle.put(worker)
+        # only now, with the worker free for the next query
+        if self.on_worker_cpu_seconds is not None:
+            self.on_worker_cpu_seconds(cpu_seconds)
+        return response
 
     def _ended_response(self, request: QueryRequest, exitcode: int | None) -> QueryResponse:
         """The answer when the worker running ``request`` died."""

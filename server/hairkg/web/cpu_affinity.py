@@ -43,7 +43,7 @@ __all__ = [
     "single_cpu_of",
 ]
 
-_VARIABLE = ENV_PREFIX + "WEB_CPU"
+_SETTING_NAME = ENV_PREFIX + "WEB_CPU"
 
 #: Worker CPU time past which an answer counts as a long query (a point lookup costs its worker
 #: about 0.3 ms; the synthetic mix's aggregations and scans 5-15 ms). CPU time, not elapsed
@@ -100,19 +100,28 @@ def choose_web_cpu(
     (this process's), so that replicas started together do not all pick the same one.
     Raises :class:`SettingsError` for a value that is not ``auto``, ``off`` or a usable CPU.
     """
-    usable = sorted(os.sched_getaffinity(0) if allowed is None else set(allowed))
     value = setting.strip().lower()
     if value in ("off", "none", "no", "false"):
         return None
-    if value.isdigit():
+    try:
+        usable = sorted(os.sched_getaffinity(0) if allowed is None else set(allowed))
+    except OSError as error:  # a system that does not tell where this process may run
+        if value == "auto":
+            return None
+        raise SettingsError(
+            f"{_SETTING_NAME}={setting}: this system does not let hairkg choose its CPU "
+            f"({error.strerror})"
+        ) from None
+    if value.isascii() and value.isdigit():
         if int(value) not in usable:
             raise SettingsError(
-                f"{_VARIABLE}={setting}: this process may run on CPU {_ranges(usable)} only"
+                f"{_SETTING_NAME}={setting}: this process may run on CPU {_ranges(usable)} only"
             )
         return int(value)
     if value != "auto":
         raise SettingsError(
-            f"{_VARIABLE} must be auto, off or a CPU number ({_ranges(usable)}), got {setting!r}"
+            f"{_SETTING_NAME} must be auto, off or a CPU number ({_ranges(usable)}), "
+            f"got {setting!r}"
         )
     if len(usable) < 2:
         return None  # nothing to choose: the scheduler has one CPU anyway
@@ -134,14 +143,17 @@ def confine_to_cpu(cpu: int | set[int]) -> bool:
         tasks = [int(task) for task in os.listdir("/proc/self/task")]
     except OSError:
         tasks = [0]  # the calling thread only
-    before = os.sched_getaffinity(0)
+    try:
+        before = os.sched_getaffinity(0)
+    except OSError:
+        return False
     try:
         for task in tasks:
             with contextlib.suppress(ProcessLookupError):  # a thread that ended meanwhile
                 os.sched_setaffinity(task, cpus)
-    except OSError:
+    except (OSError, ValueError):
         for task in tasks:  # all threads alike again, as they were
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, ValueError):
                 os.sched_setaffinity(task, before)
         return False
     return True
@@ -152,13 +164,14 @@ class WebPlacement:
     while long ones run; :meth:`note_query` is called with each answer's worker CPU time.
 
     A switch happens at most once per change of workload (a few system calls), not per query:
-    a stream of quick queries stays confined, a mix with long queries stays free.
+    a stream of quick queries stays confined, a mix with long queries stays free. A move the
+    system refuses is not tried again for :attr:`hold` seconds. Nothing here raises.
     """
 
     def __init__(
         self,
         cpu: int,
-        free: set[int] | None = None,
+        free: set[int],
         *,
         long_query: float = LONG_QUERY_CPU_SECONDS,
         hold: float = HOLD_SECONDS,
@@ -166,13 +179,14 @@ class WebPlacement:
         place: Callable[[int | set[int]], bool] = confine_to_cpu,
     ) -> None:
         self.cpu = cpu
-        self.free = set(os.sched_getaffinity(0)) if free is None else set(free)
+        self.free = set(free)
         self.long_query = long_query
         self.hold = hold
         self._clock = clock
         self._place = place
         self._lock = threading.Lock()
         self._last_long = float("-inf")
+        self._retry_at = float("-inf")  # after a refused move
         #: Whether the web process is on ``cpu`` alone right now.
         self.confined = False
         #: Switches made (for /metrics and the tests).
@@ -190,21 +204,26 @@ class WebPlacement:
         :attr:`hold` seconds without long ones confines it again."""
         now = self._clock()
         if cpu_seconds >= self.long_query:
-            self._last_long = now
-            if self.confined:
-                self._switch(confined=False)
-        elif not self.confined and now - self._last_long >= self.hold:
-            self._switch(confined=True)
+            # locked, so that a move back to the CPU under way cannot miss it
+            with self._lock:
+                self._last_long = now
+                if self.confined and now >= self._retry_at:
+                    self._move(confined=False, now=now)
+        elif not self.confined and self._may_confine(now):  # unlocked: the usual case
+            with self._lock:
+                if not self.confined and self._may_confine(now):
+                    self._move(confined=True, now=now)
 
-    def _switch(self, *, confined: bool) -> None:
-        with self._lock:  # another thread may have switched meanwhile
-            if self.confined == confined:
-                return
-            if confined and self._clock() - self._last_long < self.hold:
-                return  # a long query came in meanwhile
-            if self._place(self.cpu if confined else self.free):
-                self.confined = confined
-                self.switches += 1
+    def _may_confine(self, now: float) -> bool:
+        return now - self._last_long >= self.hold and now >= self._retry_at
+
+    def _move(self, *, confined: bool, now: float) -> None:
+        """Confine or free the web process (called locked)."""
+        if self._place(self.cpu if confined else self.free):
+            self.confined = confined
+            self.switches += 1
+        else:
+            self._retry_at = now + self.hold
 
 
 def _ranges(cpus: list[int]) -> str:

@@ -183,6 +183,19 @@ class _ServiceCollector(Collector):
                 "1 if the remote triple store answered a trivial query lately, else 0",
                 value=0 if probe.problem() else 1,
             )
+        placement = extensions.get("hairkg_web_placement")
+        if placement is not None:
+            yield GaugeMetricFamily(
+                "hairkg_web_process_confined",
+                "1 while the web process keeps to its CPU (quick queries), 0 while it may use "
+                "every CPU (long queries lately); absent with HAIRKG_WEB_CPU=off",
+                value=1 if placement.confined else 0,
+            )
+            yield CounterMetricFamily(
+                "hairkg_web_process_placement_switches",
+                "Times the web process was confined to its CPU or freed from it",
+                placement.switches,
+            )
         service = extensions.get("hairkg")
         if service is None:
             return

@@ -8,6 +8,7 @@ thread; queries themselves run in the worker processes of :mod:`hairkg.sparql.po
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -64,20 +65,11 @@ def serve(
         server.close()
         raise
     app.extensions["hairkg"] = service
-    # only now: the store host (and every worker it forks) keeps all the CPUs, and the
-    # choice sees the replicas that started meanwhile
-    web_cpu = choose_web_cpu(settings.web_cpu)
-    if web_cpu is not None:
-        placement = WebPlacement(web_cpu)
-        if placement.start():
-            service.pool.on_answer = placement.note_query
-            app.extensions["hairkg_web_placement"] = placement
-        else:
-            web_cpu = None
     # from here on SIGTERM stops the server cleanly; the handler is in place before the
     # address is announced, so a supervisor that stops us at once gets a clean exit too
     try:
         signal.signal(signal.SIGTERM, _stop)
+        web_cpu = _place_web_process(settings, app, service)
         _announce(server, settings, service, web_cpu)
         server.run()
     except KeyboardInterrupt:
@@ -85,6 +77,29 @@ def serve(
     finally:
         service.close()
         sys.stdout.flush()
+
+
+def _place_web_process(settings: Settings, app: Flask, service: Service) -> int | None:
+    """Start the web process's placement (web/cpu_affinity.py): its CPU, or None.
+
+    Only now, once the store host has started: the host, and every worker it forks, keeps
+    all the CPUs; and the choice sees the replicas that started meanwhile.
+    """
+    web_cpu = choose_web_cpu(settings.web_cpu)
+    if web_cpu is None:
+        return None
+    placement = WebPlacement(web_cpu, os.sched_getaffinity(0))
+    if not placement.start():
+        if settings.web_cpu.strip().lower() != "auto":  # asked for by name: say why not
+            print(
+                f"hairkg: warning: HAIRKG_WEB_CPU={settings.web_cpu}: the system refused to "
+                "keep the web process on that CPU; it runs where the scheduler puts it",
+                file=sys.stderr,
+            )
+        return None
+    service.pool.on_worker_cpu_seconds = placement.note_query
+    app.extensions["hairkg_web_placement"] = placement
+    return web_cpu
 
 
 def _announce(server: Any, settings: Settings, service: Service, web_cpu: int | None) -> None:
