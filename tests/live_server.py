@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-__all__ = ["LiveServer", "start_server"]
+__all__ = ["LiveServer", "query_processes", "start_server"]
 
 
 @dataclass
@@ -89,3 +89,16 @@ def start_server(*args: str, env: dict[str, str] | None = None, timeout: float =
         if line.startswith("listening on "):
             server.url = line.split("listening on ", 1)[1].strip()
             return server
+
+
+def query_processes(pid: int) -> list[int]:
+    """The store host and the workers it forks under server ``pid``, by the names the pool
+    gives them (read from ``/proc``)."""
+    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
+        children = [int(child) for child in handle.read().split()]
+    found = []
+    for child in children:
+        with open(f"/proc/{child}/comm", encoding="utf-8") as comm:
+            if comm.read().strip() in ("hairkg-host", "hairkg-worker"):
+                found += [child, *query_processes(child)]
+    return found

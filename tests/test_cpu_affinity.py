@@ -21,7 +21,7 @@ from hairkg.web.cpu_affinity import (
     confined_hairkg_processes,
     single_cpu_of,
 )
-from live_server import LiveServer, start_server
+from live_server import LiveServer, query_processes, start_server
 
 ALLOWED = sorted(os.sched_getaffinity(0))
 needs_two_cpus = pytest.mark.skipif(len(ALLOWED) < 2, reason="needs two CPUs to choose from")
@@ -265,18 +265,6 @@ def _threads(pid: int) -> list[int]:
     return [int(task) for task in os.listdir(f"/proc/{pid}/task")]
 
 
-def _query_processes(pid: int) -> list[int]:
-    """The store host and the workers it forks."""
-    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
-        children = [int(child) for child in handle.read().split()]
-    found = []
-    for child in children:
-        with open(f"/proc/{child}/comm", encoding="utf-8") as comm:
-            if comm.read().strip() in ("hairkg-host", "hairkg-worker"):
-                found += [child, *_query_processes(child)]
-    return found
-
-
 def _request(server: LiveServer, query: str) -> None:
     body = urllib.parse.urlencode({"query": query}).encode()
     with urllib.request.urlopen(server.endpoint, data=body, timeout=60) as response:
@@ -308,9 +296,9 @@ def test_a_server_confines_its_web_process_and_the_next_one_takes_another_cpu() 
     with start_server("--no-validate", "--workers", "2") as first:
         first_cpu = _web_cpu(first)
         # the store host and both workers keep every CPU the server was given
-        query_processes = _query_processes(first.process.pid)
-        assert len(query_processes) == 3
-        assert all(_cpus(pid) == set(ALLOWED) for pid in query_processes)
+        host_and_workers = query_processes(first.process.pid)
+        assert len(host_and_workers) == 3
+        assert all(_cpus(pid) == set(ALLOWED) for pid in host_and_workers)
         # another hairkg confined on this machine (a second test run) could make both CPUs
         # equally taken; then any choice is right
         only_first = confined_hairkg_processes() == Counter({first_cpu: 1})

@@ -18,7 +18,7 @@ from rdflib import Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, N3, TSV, TURTLE, XML, SPARQLWrapper
 
-from live_server import LiveServer, start_server
+from live_server import LiveServer, query_processes, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -236,18 +236,6 @@ def test_service_call_is_refused_without_a_connection(live_server: LiveServer) -
     listener.close()
 
 
-def _query_processes(pid: int) -> list[int]:
-    """The store host and the workers it forks, by the names the pool gives them."""
-    with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as handle:
-        children = [int(child) for child in handle.read().split()]
-    found = []
-    for child in children:
-        with open(f"/proc/{child}/comm", encoding="utf-8") as comm:
-            if comm.read().strip() in ("hairkg-host", "hairkg-worker"):
-                found += [child, *_query_processes(child)]
-    return found
-
-
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
@@ -259,7 +247,7 @@ def _alive(pid: int) -> bool:
 def test_sigterm_stops_the_server_and_its_workers() -> None:
     server = start_server("--no-validate", "--workers", "2")
     # the store host and the two workers it forks
-    workers = _query_processes(server.process.pid)
+    workers = query_processes(server.process.pid)
     assert len(workers) == 3, workers
     server.process.send_signal(signal.SIGTERM)
     # supervisors repeat it (so does server.stop): the second one, arriving while the server

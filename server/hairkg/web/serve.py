@@ -53,7 +53,8 @@ def serve(
     if starting is None:
         starting = start_service(settings, data)
     try:
-        choose_web_cpu(settings.web_cpu)  # a wrong value is refused before the wait
+        # a wrong value is refused before the wait (the /proc count is for the real choice)
+        choose_web_cpu(settings.web_cpu, confined={})
         app = create_app(settings)
         server = _bind(app, settings)
     except BaseException:
