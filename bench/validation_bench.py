@@ -48,7 +48,8 @@ from hairkg.graph.terms import to_ox
 HKR = "https://w3id.org/hairkg/resource/"
 DOI = "http://purl.org/ontology/bibo/doi"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-#: Individuals of these classes are a shared vocabulary, not records: never copied.
+#: Individuals of these classes, and everything data/coded_values.ttl defines, are a shared
+#: vocabulary, not records: never copied.
 SHARED_CLASSES = frozenset(
     "https://w3id.org/hairkg/ontology/" + name
     for name in (
@@ -69,10 +70,11 @@ DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 MAX_BYTES = 4 * 1024 * 1024 * 1024
 
 
-def _shipped_parts() -> tuple[list[ox.Triple], list[ox.Triple]]:
-    """The shipped triples: (ontology and imports, data and mappings)."""
+def _shipped_parts() -> tuple[list[ox.Triple], list[ox.Triple], set[str]]:
+    """The shipped triples: (ontology and imports, data and mappings, coded values' IRIs)."""
     schema: list[ox.Triple] = []
     records: list[ox.Triple] = []
+    coded: set[str] = set()
     for source in shipped_sources():
         if source.path.name.endswith(".sssom.tsv"):
             triples = [
@@ -81,17 +83,22 @@ def _shipped_parts() -> tuple[list[ox.Triple], list[ox.Triple]]:
             ]
         else:
             triples = [quad.triple for quad in read_rdf_file(source.path)]
+        if source.path.name == "coded_values.ttl":
+            coded.update(t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode))
         (records if source.graph in ("data", "mappings") else schema).extend(triples)
-    return schema, records
+    return schema, records, coded
 
 
 def make_synthetic(target: int, path: Path) -> int:
     """Write an N-Triples graph of about ``target`` triples to ``path``; return its size."""
-    schema, records = _shipped_parts()
-    shared = {
+    schema, records, shared = _shipped_parts()
+    shared |= {
         t.subject.value
         for t in records
-        if t.predicate.value == RDF_TYPE and t.object.value in SHARED_CLASSES
+        if isinstance(t.subject, ox.NamedNode)
+        and t.predicate.value == RDF_TYPE
+        and isinstance(t.object, ox.NamedNode)
+        and t.object.value in SHARED_CLASSES
     }
 
     def rename(term: Any, copy: int) -> Any:
@@ -148,7 +155,8 @@ def run_case(engine: str, path: Path | None) -> dict[str, Any]:
     }
 
 
-def _subprocess_case(engine: str, path: Path | None, timeout: float) -> dict[str, Any] | None:
+def subprocess_case(engine: str, path: Path | None, timeout: float) -> dict[str, Any] | None:
+    """One case in a fresh process (None if it took longer than ``timeout`` seconds)."""
     command = [sys.executable, __file__, "--case", engine]
     if path is not None:
         command.append(str(path))
@@ -194,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, path in graphs:
             for engine in args.engines:
                 runs = 1 if path is not None else args.repeat
-                cases = [_subprocess_case(engine, path, args.timeout) for _ in range(runs)]
+                cases = [subprocess_case(engine, path, args.timeout) for _ in range(runs)]
                 done = [c for c in cases if c is not None]
                 case = None
                 if done:

@@ -397,6 +397,67 @@ def test_server_refuses_data_that_does_not_conform(tmp_path: Path) -> None:
     assert "refusing to serve" in result.stderr
     assert "hkgsh:StudyShape-analysedCount (MinInclusive)" in result.stderr
     assert "listening on" not in result.stdout
+    # the shipped graph's info results refuse nothing: counted in the summary, not listed
+    assert "INFO:" not in result.stderr and "WARNING:" not in result.stderr
+    assert "does NOT conform: 1 violation(s)" in result.stderr
+
+
+#: The shipped studies (their IRIs' local names), each given a defect below.
+STUDIES = (
+    "ceccarelli-2018",
+    "elmaadawi-2018",
+    "fukuoka-2015",
+    "gentile-2017",
+    "krefft-trzciniecka-2024",
+    "stevens-2018",
+    "tak-2020",
+    "zari-2021",
+)
+
+
+def _every_study_analysed_nobody(path: Path) -> Path:
+    """An N-Triples file that breaks a shape once per shipped study, one line each."""
+    path.write_text(
+        "".join(
+            f"<https://w3id.org/hairkg/resource/study-{name}> <{ANALYSED}> "
+            '"0"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+            for name in STUDIES
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_each_result_of_a_big_report_is_located_on_its_own_line(tmp_path: Path) -> None:
+    from hairkg.validation import validate_files
+
+    extra = _every_study_analysed_nobody(tmp_path / "zero.nt")
+    outcome = validate_files([extra])
+    located = {
+        str(r.focus).rsplit("study-", 1)[1]: r.location
+        for r in outcome.results
+        if r.severity_name == "Violation"
+    }
+    assert located == {name: f"{extra}:{line}" for line, name in enumerate(STUDIES, start=1)}
+
+
+def test_a_refusal_lists_the_first_violations_and_counts_the_rest_by_shape(
+    tmp_path: Path,
+) -> None:
+    from hairkg.validation import validate_files
+    from hairkg.validation.report import render_refusal
+
+    outcome = validate_files([_every_study_analysed_nobody(tmp_path / "zero.nt")])
+    assert outcome.counts["Info"]  # the shipped graph's own, which a refusal leaves out
+    lines = render_refusal(outcome, nodes=3).splitlines()
+    shown = [line for line in lines if line.startswith("  VIOLATION: ")]
+    assert len(shown) == 3
+    assert not [line for line in lines if line.startswith(("  INFO: ", "  WARNING: "))]
+    rest = lines.index("… and 5 more violation(s) of 5 more node(s), by shape:")
+    assert lines[rest + 1].split() == ["5", "hkgsh:StudyShape-analysedCount", "(MinInclusive)"]
+    assert lines[-1].startswith("does NOT conform: 8 violation(s), ")
+    # with room for every node, nothing is counted away
+    assert "more violation(s)" not in render_refusal(outcome, nodes=8)
 
 
 def test_format_with_an_input_syntax_overrides_the_extension(tmp_path: Path) -> None:

@@ -341,9 +341,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             raise
         serve(settings, starting=starting)  # owns ``starting`` from here on
     except DataNotConformingError as error:
-        from hairkg.validation.report import render_text
+        from hairkg.validation.report import render_refusal
 
-        print(f"hairkg: error: {error}:\n{render_text(error.outcome)}", file=sys.stderr)
+        print(f"hairkg: error: {error}:\n{render_refusal(error.outcome)}", file=sys.stderr)
         return error.exit_code
     return 0
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from rdflib import Literal, URIRef
@@ -26,19 +26,25 @@ class Locator:
 
     def __init__(self, sources: Sequence[Path]) -> None:
         self.sources = sources
+        # read on first use, then kept for this report: a report of a big file has tens of
+        # thousands of results, and each must not stat and resolve every source again
+        self._texts: list[tuple[str, _SourceText]] | None = None
+
+    def _source_texts(self) -> list[tuple[str, _SourceText]]:
+        if self._texts is None:
+            texts = ((source, _SourceText.of(source)) for source in self.sources)
+            self._texts = [(_shown(source), text) for source, text in texts if text is not None]
+        return self._texts
 
     def find(self, focus: Node, path: Node | None, value: Node | None) -> str | None:
         if not isinstance(focus, URIRef):
             return None
         fallback = None
-        for source in self.sources:
-            text = _SourceText.of(source)
-            if text is None:
-                continue
+        for shown, text in self._source_texts():
             for line in text.locate(focus, path, value):
                 if line[1]:
-                    return f"{_shown(source)}:{line[0]}"
-                fallback = fallback or f"{_shown(source)}:{line[0]}"
+                    return f"{shown}:{line[0]}"
+                fallback = fallback or f"{shown}:{line[0]}"
         return fallback
 
 
@@ -48,6 +54,10 @@ def _shown(path: Path) -> str:
     except ValueError:
         return str(path)
 
+
+_LOCAL_NAME = re.compile(r"[\w.-]*")
+#: How many IRIs' spellings a file remembers (a bound, for files read by a long-running server)
+_SPELLINGS_KEPT = 10_000
 
 _PREFIX_LINE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
 
@@ -69,6 +79,7 @@ class _SourceText:
                 self.starts.setdefault(token[0], []).append(number)
         self.tsv = path.name.endswith(".tsv")
         self._mappings: list[tuple[int, str, str]] | None = None
+        self._spellings: dict[str, tuple[str, ...]] = {}
 
     @staticmethod
     def of(path: Path) -> _SourceText | None:
@@ -79,13 +90,23 @@ class _SourceText:
         return _source_text(path, status.st_mtime_ns, status.st_size)
 
     def spellings(self, iri: str) -> tuple[str, ...]:
+        """How ``iri`` may be written in this file: in full, and with each matching prefix."""
         names = [f"<{iri}>"]
         for prefix, namespace in self.prefixes.items():
             if namespace and iri.startswith(namespace):
                 local = iri[len(namespace) :]
-                if re.fullmatch(r"[\w.-]*", local) and not local.endswith("."):
+                if _LOCAL_NAME.fullmatch(local) and not local.endswith("."):
                     names.append(f"{prefix}:{local}")
         return tuple(names)
+
+    def _kept_spellings(self, iri: str) -> tuple[str, ...]:
+        """:meth:`spellings`, remembered: paths and coded values recur in every result."""
+        known = self._spellings.get(iri)
+        if known is None:
+            known = self.spellings(iri)
+            if len(self._spellings) < _SPELLINGS_KEPT:
+                self._spellings[iri] = known
+        return known
 
     def locate(
         self, focus: URIRef, path: Node | None, value: Node | None
@@ -94,18 +115,39 @@ class _SourceText:
         if self.tsv:
             yield from self._locate_tsv(focus, value)
             return
-        predicates = self.spellings(str(path)) if isinstance(path, URIRef) else ()
+        starts = self._iri_starts.get(str(focus))
+        if not starts:  # most files of a report do not mention most focus nodes
+            return
+        predicates = self._kept_spellings(str(path)) if isinstance(path, URIRef) else ()
         values = self._value_spellings(value)
-        for spelling in self.spellings(str(focus)):
-            for start in self.starts.get(spelling, ()):
-                if self.lines[start - 1][:1].isspace() and not self._starts_block(start):
-                    continue
-                line, exact = self._inside_block(start, predicates, values)
-                yield (line, exact)
+        for start in starts:
+            if self.lines[start - 1][:1].isspace() and not self._starts_block(start):
+                continue
+            line, exact = self._inside_block(start, predicates, values)
+            yield (line, exact)
+
+    @cached_property
+    def _iri_starts(self) -> dict[str, list[int]]:
+        """The lines by the IRI their first token spells (``<iri>`` or ``prefix:local``)."""
+        by_iri: dict[str, list[int]] = {}
+        for token, numbers in self.starts.items():
+            iri = None
+            if token.startswith("<") and token.endswith(">"):
+                iri = token[1:-1]
+            elif ":" in token:
+                prefix, local = token.split(":", 1)
+                namespace = self.prefixes.get(prefix)
+                if namespace and _LOCAL_NAME.fullmatch(local) and not local.endswith("."):
+                    iri = namespace + local
+            if iri is not None:
+                by_iri.setdefault(iri, []).extend(numbers)
+        for numbers in by_iri.values():
+            numbers.sort()
+        return by_iri
 
     def _value_spellings(self, value: Node | None) -> tuple[str, ...]:
         if isinstance(value, URIRef):
-            return self.spellings(str(value))
+            return self._kept_spellings(str(value))
         if isinstance(value, Literal):
             lexical = str(value).replace("\\", "\\\\").replace('"', '\\"')
             return (f'"{lexical}"', str(value)) if "\n" not in lexical else ()
@@ -187,7 +229,22 @@ def _starts_with(text: str, names: tuple[str, ...]) -> bool:
 
 def _contains(text: str, names: tuple[str, ...]) -> bool:
     """Whether ``text`` has one of ``names`` as a whole token."""
-    return any(
-        re.search(r"(?:^|(?<=[\s,(]))" + re.escape(name) + r"(?=[\s,;.)]|$)", text)
-        for name in names
-    )
+    return any(_has_token(text, name) for name in names)
+
+
+#: What may come before a token, and after it (a quoted literal may go on with its datatype
+#: or language: "0"^^xsd:integer, "x"@en)
+_BEFORE = frozenset(" \t\n\r\f\v,(")
+_AFTER = frozenset(" \t\n\r\f\v,;.)^@")
+
+
+def _has_token(text: str, name: str) -> bool:
+    if not name:
+        return False
+    at = text.find(name)
+    while at != -1:
+        end = at + len(name)
+        if (at == 0 or text[at - 1] in _BEFORE) and (end == len(text) or text[end] in _AFTER):
+            return True
+        at = text.find(name, at + 1)
+    return False
