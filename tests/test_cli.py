@@ -246,7 +246,9 @@ def test_load_reads_data_files_as_serve_does(
     arguments += ["--store-update-url", f"http://127.0.0.1:{port}/update"]
     monkeypatch.setenv("HAIRKG_DATA_MAX_MB", "1")
     assert main(arguments) == 2
-    assert "more than the limit of 1048576 bytes" in capsys.readouterr().err
+    refusal = capsys.readouterr().err
+    assert "more than the limit of 1048576 bytes" in refusal
+    assert "; HAIRKG_DATA_MAX_MB sets the limit (0: none)" in refusal  # what to do about it
     monkeypatch.delenv("HAIRKG_DATA_MAX_MB")
     monkeypatch.setattr(hairkg.graph.loading, "DEFAULT_MAX_FILE_BYTES", 1024)
     assert main(arguments) == 2

@@ -359,6 +359,14 @@ def test_literal_of_hundreds_of_megabytes_is_refused_unread(tmp_path: Path) -> N
     assert "more than the limit" in refused(path).stderr
 
 
+def test_a_file_over_the_size_limit_names_the_option_that_raises_it(tmp_path: Path) -> None:
+    path = tmp_path / "big.nt"
+    line = b'<http://example.org/s> <http://example.org/p> "' + b"x" * 1000 + b'" .\n'
+    path.write_bytes(line * 1100)  # just over 1 MiB
+    stderr = refused("--max-file-mb", "1", path).stderr
+    assert "more than the limit of 1048576 bytes; --max-file-mb MB raises the limit" in stderr
+
+
 def test_long_literal_under_the_file_limit_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "long.nt"
     path.write_text(

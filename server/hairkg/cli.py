@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from hairkg import __version__
-from hairkg.errors import DataNotConformingError, HairkgError, UsageError
+from hairkg.errors import DataNotConformingError, FileTooLargeError, HairkgError, UsageError
 from hairkg.graph.rdf_io import DEFAULT_MAX_FILE_BYTES
 from hairkg.settings import Settings
 from hairkg.sparql.engines import ENGINES
@@ -451,6 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
             help="extra RDF files to load with the shipped graph; TriG/N-Quads keep their "
             "named graphs",
         )
+        sub.set_defaults(size_limit_hint="HAIRKG_DATA_MAX_MB sets the limit (0: none)")
         if store:
             sub.add_argument(
                 "--store",
@@ -637,7 +638,7 @@ exit status:
         metavar="MB",
         help="refuse FILEs bigger than this (default: %(default)s)",
     )
-    validate.set_defaults(run=_cmd_validate)
+    validate.set_defaults(run=_cmd_validate, size_limit_hint="--max-file-mb MB raises the limit")
 
     query = commands.add_parser(
         "query",
@@ -672,6 +673,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
+    except FileTooLargeError as error:  # a limit the command's own setting may raise
+        hint = getattr(args, "size_limit_hint", None)
+        print(f"hairkg: error: {error}{f'; {hint}' if hint else ''}", file=sys.stderr)
+        return error.exit_code
     except HairkgError as error:
         print(f"hairkg: error: {error}", file=sys.stderr)
         return error.exit_code

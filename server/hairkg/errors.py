@@ -12,6 +12,7 @@ __all__ = [
     "BundleNotFoundError",
     "DataNotConformingError",
     "EngineError",
+    "FileTooLargeError",
     "HairkgError",
     "PortUnavailableError",
     "QueryNotFoundError",
@@ -67,6 +68,10 @@ class RdfSyntaxError(HairkgError):
 
 class UnsafeInputError(RdfSyntaxError):
     """Input refused before parsing because it could exhaust memory or reach the network."""
+
+
+class FileTooLargeError(UnsafeInputError):
+    """A file bigger than the size limit the caller set (each command says how to raise it)."""
 
 
 class UnknownFormatError(HairkgError):

@@ -24,7 +24,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from hairkg.errors import RdfSyntaxError, UnknownFormatError, UnsafeInputError
+from hairkg.errors import (
+    FileTooLargeError,
+    RdfSyntaxError,
+    UnknownFormatError,
+    UnsafeInputError,
+)
 from hairkg.formats import RDF_FORMATS, RdfFormat, rdf_format_for_extension, rdf_format_named
 
 __all__ = [
@@ -208,7 +213,7 @@ def read_rdf_file(
     if not stat.S_ISREG(status.st_mode):
         raise UnsafeInputError(path, "not a regular file (a directory, device or pipe)")
     if status.st_size > max_bytes:
-        raise UnsafeInputError(
+        raise FileTooLargeError(
             path, f"file is {status.st_size} bytes, more than the limit of {max_bytes} bytes"
         )
     try:
@@ -270,7 +275,7 @@ def load_rdf_file(
     if not stat.S_ISREG(status.st_mode):
         raise UnsafeInputError(path, "not a regular file (a directory, device or pipe)")
     if max_bytes and status.st_size > max_bytes:
-        raise UnsafeInputError(
+        raise FileTooLargeError(
             path, f"file is {status.st_size} bytes, more than the limit of {max_bytes} bytes"
         )
     try:
