@@ -76,7 +76,7 @@ def run_reasonable(path: Path) -> dict[str, float]:
 
 
 def run_case(variant: str, path: Path, timeout: float) -> dict[str, float] | None:
-    """One case in a fresh process (None past ``timeout`` seconds), with its peak memory."""
+    """One case in a fresh process, with its peak memory (None if it failed or timed out)."""
     try:
         result = subprocess.run(
             [sys.executable, __file__, "--case", variant, str(path)],
@@ -86,6 +86,10 @@ def run_case(variant: str, path: Path, timeout: float) -> dict[str, float] | Non
             check=True,
         )
     except subprocess.TimeoutExpired:
+        return None
+    except subprocess.CalledProcessError as error:  # e.g. ``reasonable`` not installed
+        last = (error.stderr or "").strip().splitlines()[-1:]
+        print(f"{variant} failed: {' '.join(last)}", file=sys.stderr)
         return None
     case: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
     return case
@@ -121,7 +125,9 @@ def main(argv: list[str] | None = None) -> int:
                 case = run_case(variant, path, args.timeout)
                 print(f"{size} {variant}: {case}", file=sys.stderr, flush=True)
                 if case is None:
-                    lines.append(f"| {size:,} | {variant} | - | > {args.timeout:.0f} | - | - |")
+                    lines.append(
+                        f"| {size:,} | {variant} | - | failed or > {args.timeout:.0f} | - | - |"
+                    )
                     continue
                 lines.append(
                     f"| {size:,} | {variant} | {case['load']:.2f} | {case['infer']:.2f} "

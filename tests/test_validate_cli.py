@@ -449,6 +449,51 @@ def test_each_result_of_a_big_report_is_located_on_its_own_line(tmp_path: Path) 
     assert located == {name: f"{extra}:{line}" for line, name in enumerate(STUDIES, start=1)}
 
 
+@pytest.mark.parametrize(
+    ("syntax", "wording"),
+    [
+        ("ttl", '"maintaining adequate treatment safety"'),
+        ("ttl", '"maintaining adequate treatment safety"@de'),
+        (
+            "nt",
+            '"maintaining adequate treatment safety"^^<http://www.w3.org/2001/XMLSchema#string>',
+        ),
+    ],
+)
+def test_a_literal_is_located_by_its_tag_and_datatype_too(
+    tmp_path: Path, syntax: str, wording: str
+) -> None:
+    """The shipped file has the same words tagged @en: the result is the given file's line."""
+    report = "https://w3id.org/hairkg/resource/ae-report-tak-2020"
+    extra = tmp_path / f"wording.{syntax}"
+    extra.write_text(
+        f"<{report}> <https://w3id.org/hairkg/ontology/reportedWording> {wording} .\n",
+        encoding="utf-8",
+    )
+    result = validate(extra, "--format", "json", "--min-severity", "violation")
+    located = {
+        r["sourceConstraintComponent"].rsplit("#", 1)[1]: r["location"]
+        for r in json.loads(result.stdout)["results"]
+    }
+    assert located["LanguageInConstraintComponent"] == f"{extra}:1"
+
+
+def test_a_built_store_validates_as_its_files_do(tmp_path: Path) -> None:
+    """``hairkg serve`` validates the store it built (streamed into a store of its own)."""
+    from hairkg.graph.loading import build_store, shipped_sources
+    from hairkg.validation import ValidationData, validate_data, validate_files
+
+    extra = _every_study_analysed_nobody(tmp_path / "zero.nt")
+    from_files = validate_files([extra])
+    sources = [source.path for source in shipped_sources()] + [extra]
+    data = ValidationData.from_store(build_store([extra]), sources=sources)
+    from_store = validate_data(data)
+    assert from_store.counts == from_files.counts and from_store.counts["Violation"] == 8
+    assert [r.key() for r in from_store.results] == [r.key() for r in from_files.results]
+    assert [r.location for r in from_store.results] == [r.location for r in from_files.results]
+    assert len(data) == from_store.triples == from_files.triples == len(data.triples)
+
+
 def test_a_refusal_lists_the_first_violations_and_counts_the_rest_by_shape(
     tmp_path: Path,
 ) -> None:

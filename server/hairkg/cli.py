@@ -431,6 +431,10 @@ def _positive_int(text: str) -> int:
     return value
 
 
+#: What raises the size limit of ``--data`` files, for the commands that read that setting
+_DATA_LIMIT_HINT = "HAIRKG_DATA_MAX_MB sets the limit (0: none)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``hairkg`` command."""
     parser = argparse.ArgumentParser(
@@ -451,7 +455,6 @@ def build_parser() -> argparse.ArgumentParser:
             help="extra RDF files to load with the shipped graph; TriG/N-Quads keep their "
             "named graphs",
         )
-        sub.set_defaults(size_limit_hint="HAIRKG_DATA_MAX_MB sets the limit (0: none)")
         if store:
             sub.add_argument(
                 "--store",
@@ -487,6 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"query worker processes (default: {Settings.workers})",
     )
     with_data(serve)
+    serve.set_defaults(size_limit_hint=_DATA_LIMIT_HINT)
     _store_urls(serve)
     serve.add_argument(
         "--no-validate",
@@ -553,6 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
         "a second load replaces, never duplicates).",
     )
     with_data(load)
+    load.set_defaults(size_limit_hint=_DATA_LIMIT_HINT)
     _store_urls(load)
     load.set_defaults(run=_cmd_load)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from functools import cached_property, lru_cache
+from functools import cached_property
 from pathlib import Path
 
-from rdflib import Literal, URIRef
+from rdflib import XSD, Literal, URIRef
 from rdflib.term import Node
 
 from hairkg.errors import HairkgError
@@ -56,6 +56,7 @@ def _shown(path: Path) -> str:
 
 
 _LOCAL_NAME = re.compile(r"[\w.-]*")
+_BARE_DATATYPES = frozenset((XSD.integer, XSD.decimal, XSD.double, XSD.boolean))
 #: How many IRIs' spellings a file remembers (a bound, for files read by a long-running server)
 _SPELLINGS_KEPT = 10_000
 
@@ -83,11 +84,7 @@ class _SourceText:
 
     @staticmethod
     def of(path: Path) -> _SourceText | None:
-        try:
-            status = path.stat()
-        except OSError:
-            return None
-        return _source_text(path, status.st_mtime_ns, status.st_size)
+        return _source_text(path)
 
     def spellings(self, iri: str) -> tuple[str, ...]:
         """How ``iri`` may be written in this file: in full, and with each matching prefix."""
@@ -149,8 +146,20 @@ class _SourceText:
         if isinstance(value, URIRef):
             return self._kept_spellings(str(value))
         if isinstance(value, Literal):
+            # spelled in full: a LanguageIn or Datatype result is about the very tag or type
+            # that tells "x"@en from "x" and "2018"^^xsd:gYear from "2018"
             lexical = str(value).replace("\\", "\\\\").replace('"', '\\"')
-            return (f'"{lexical}"', str(value)) if "\n" not in lexical else ()
+            if "\n" in lexical:
+                return ()
+            quoted = f'"{lexical}"'
+            if value.language:
+                return (f"{quoted}@{value.language}",)
+            datatype = value.datatype or XSD.string
+            typed = tuple(f"{quoted}^^{name}" for name in self._kept_spellings(str(datatype)))
+            if datatype == XSD.string:  # written with or without its datatype
+                return (quoted, *typed)
+            # Turtle writes numbers and booleans bare: 0, 2.5, 1e3, true
+            return (*typed, str(value)) if datatype in _BARE_DATATYPES else typed
         return ()
 
     def _starts_block(self, number: int) -> bool:
@@ -203,9 +212,9 @@ class _SourceText:
                 yield (line, True)
 
 
-@lru_cache(maxsize=128)
-def _source_text(path: Path, mtime_ns: int, size: int) -> _SourceText | None:
-    del mtime_ns, size  # part of the cache key only
+def _source_text(path: Path) -> _SourceText | None:
+    # not cached beyond a Locator (one report): the store host that validates at start
+    # goes on to serve, and a big file's lines and index would stay in its memory for good
     try:
         with path.open("rb") as stream:
             data = stream.read(DEFAULT_MAX_FILE_BYTES + 1)
@@ -232,10 +241,10 @@ def _contains(text: str, names: tuple[str, ...]) -> bool:
     return any(_has_token(text, name) for name in names)
 
 
-#: What may come before a token, and after it (a quoted literal may go on with its datatype
-#: or language: "0"^^xsd:integer, "x"@en)
+#: What may come before a token, and after it (a literal is spelled with its tag or
+#: datatype, so "x" does not end inside "x"@en)
 _BEFORE = frozenset(" \t\n\r\f\v,(")
-_AFTER = frozenset(" \t\n\r\f\v,;.)^@")
+_AFTER = frozenset(" \t\n\r\f\v,;.)")
 
 
 def _has_token(text: str, name: str) -> bool:
