@@ -57,7 +57,7 @@ def _shown(path: Path) -> str:
 
 _LOCAL_NAME = re.compile(r"[\w.-]*")
 _BARE_DATATYPES = frozenset((XSD.integer, XSD.decimal, XSD.double, XSD.boolean))
-#: How many IRIs' spellings a file remembers (a bound, for files read by a long-running server)
+#: How many IRIs' spellings a file remembers for one report (a bound: values can be many)
 _SPELLINGS_KEPT = 10_000
 
 _PREFIX_LINE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([\w.-]*):\s*<([^>]*)>", re.IGNORECASE)
