@@ -508,6 +508,7 @@ def test_a_refusal_lists_the_first_violations_and_counts_the_rest_by_shape(
     assert not [line for line in lines if line.startswith(("  INFO: ", "  WARNING: "))]
     rest = lines.index("… and 5 more violation(s) of 5 more node(s), by shape:")
     assert lines[rest + 1].split() == ["5", "hkgsh:StudyShape-analysedCount", "(MinInclusive)"]
+    assert lines[rest + 2].startswith("(`hairkg validate --min-severity violation FILE…`")
     assert lines[-1].startswith("does NOT conform: 8 violation(s), ")
     # with room for every node, nothing is counted away
     assert "more violation(s)" not in render_refusal(outcome, nodes=8)

@@ -8,6 +8,7 @@ from itertools import groupby
 
 from rdflib.namespace import SH
 
+from hairkg.graph.rdf_io import DEFAULT_MAX_FILE_BYTES
 from hairkg.namespaces import PREFIXES, SHAPES_NS
 from hairkg.validation.naming import short
 from hairkg.validation.results import ValidationOutcome, ValidationResult
@@ -43,7 +44,10 @@ def render_refusal(outcome: ValidationOutcome, *, nodes: int = 20) -> str:
         per_shape = Counter(_shape_name(r) for r in rest)
         for shape, count in sorted(per_shape.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"  {count:>8}  {shape}")
-        lines.append("(`hairkg validate --min-severity violation FILE…` lists every one)")
+        lines.append(
+            "(`hairkg validate --min-severity violation FILE…` lists every one; "
+            f"`--max-file-mb` for files over {DEFAULT_MAX_FILE_BYTES // (1024 * 1024)} MB)"
+        )
         lines.append("")
     lines.append(summary(outcome))
     return "\n".join(lines)
