@@ -24,11 +24,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 import synthetic_data  # noqa: E402  (a sibling module, not a package)
+from processes import json_case  # noqa: E402  (a sibling module)
 from report import command_line  # noqa: E402  (a sibling module)
 
 
@@ -75,24 +77,14 @@ def run_reasonable(path: Path) -> dict[str, float]:
     return {"load": loaded - started, "infer": done - loaded, "inferred": float(inferred)}
 
 
-def run_case(variant: str, path: Path, timeout: float) -> dict[str, float] | None:
+def run_case(variant: str, path: Path, timeout: float) -> dict[str, Any] | None:
     """One case in a fresh process, with its peak memory (None if it failed or timed out)."""
     try:
-        result = subprocess.run(
-            [sys.executable, __file__, "--case", variant, str(path)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=True,
-        )
-    except subprocess.TimeoutExpired:
-        return None
+        return json_case([sys.executable, __file__, "--case", variant, str(path)], timeout)
     except subprocess.CalledProcessError as error:  # e.g. ``reasonable`` not installed
         last = (error.stderr or "").strip().splitlines()[-1:]
         print(f"{variant} failed: {' '.join(last)}", file=sys.stderr)
         return None
-    case: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
-    return case
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,13 +1,14 @@
-"""Process trees from ``/proc`` (what a server started, for the benchmarks' CPU and memory), and
-stopping a server process."""
+"""Process trees from ``/proc`` (what a server started, for the benchmarks' CPU and memory),
+stopping a server process, and running one measured case in a fresh process."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from typing import Any
 
-__all__ = ["stop_process", "tree"]
+__all__ = ["json_case", "stop_process", "tree"]
 
 
 def tree(root: int) -> list[int]:
@@ -38,3 +39,16 @@ def stop_process(process: subprocess.Popen[Any], patience: float = 20.0) -> None
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def json_case(command: list[str], timeout: float) -> dict[str, Any] | None:
+    """Run ``command`` (a benchmark's ``--case`` mode) and read the JSON object on the last
+    line of its output; None if it took longer than ``timeout`` seconds. A case that fails
+    raises :class:`subprocess.CalledProcessError`, its standard error attached."""
+    try:
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, check=True
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))

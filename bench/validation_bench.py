@@ -31,7 +31,6 @@ import argparse
 import json
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +43,7 @@ from hairkg.graph.loading import shipped_sources
 from hairkg.graph.mappings import read_sssom
 from hairkg.graph.rdf_io import read_rdf_file
 from hairkg.graph.terms import to_ox
+from processes import json_case
 
 HKR = "https://w3id.org/hairkg/resource/"
 DOI = "http://purl.org/ontology/bibo/doi"
@@ -160,13 +160,7 @@ def subprocess_case(engine: str, path: Path | None, timeout: float) -> dict[str,
     command = [sys.executable, __file__, "--case", engine]
     if path is not None:
         command.append(str(path))
-    try:
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, check=True
-        )
-    except subprocess.TimeoutExpired:
-        return None
-    return dict(json.loads(result.stdout.strip().splitlines()[-1]))
+    return json_case(command, timeout)
 
 
 def _cell(case: dict[str, Any] | None, key: str, timeout: float) -> str:

@@ -36,11 +36,20 @@ class ValidationData:
     some triples, which is how the tests inject one defect into the shipped graph.
     """
 
-    def __init__(self, triples: Iterable[ox.Triple], sources: Sequence[Path] = ()) -> None:
-        self._triples: list[ox.Triple] | None = list(dict.fromkeys(triples))
+    def __init__(
+        self,
+        triples: Iterable[ox.Triple] = (),
+        sources: Sequence[Path] = (),
+        *,
+        store: ox.Store | None = None,
+    ) -> None:
+        # given as a ``store`` (its default graph), the triples are read from it only if asked
+        self._triples: list[ox.Triple] | None = (
+            None if store is not None else list(dict.fromkeys(triples))
+        )
         self.sources = tuple(sources)
         self._graph: Graph | None = None
-        self._store: ox.Store | None = None
+        self._store: ox.Store | None = store
         self._lock = threading.RLock()  # re-entered: the engines' forms read ``triples``
 
     @property
@@ -54,7 +63,7 @@ class ValidationData:
 
     def __len__(self) -> int:
         if self._triples is None and self._store is not None:
-            return len(self._store)
+            return len(self._store)  # without making the Python triples
         return len(self.triples)
 
     @classmethod
@@ -129,10 +138,7 @@ class ValidationData:
             for name in names
             for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(name))
         )
-        data = cls((), sources)
-        data._triples = None
-        data._store = validated
-        return data
+        return cls(sources=sources, store=validated)
 
     @classmethod
     def from_graph(cls, graph: Graph, sources: Sequence[Path] = ()) -> ValidationData:

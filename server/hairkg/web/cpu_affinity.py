@@ -30,6 +30,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from itertools import groupby
 
 from hairkg.settings import ENV_PREFIX, SettingsError
 
@@ -227,16 +228,10 @@ class WebPlacement:
 
 
 def _ranges(cpus: list[int]) -> str:
-    """``[0, 1, 2, 5]`` as ``0-2,5``."""
+    """``[0, 1, 2, 5]`` (sorted) as ``0-2,5``."""
     parts: list[str] = []
-    start = previous = None
-    for cpu in cpus:
-        if previous is not None and cpu == previous + 1:
-            previous = cpu
-            continue
-        if start is not None:
-            parts.append(str(start) if start == previous else f"{start}-{previous}")
-        start = previous = cpu
-    if start is not None:
-        parts.append(str(start) if start == previous else f"{start}-{previous}")
+    # consecutive CPUs share cpu - position
+    for _, run in groupby(enumerate(cpus), key=lambda item: item[1] - item[0]):
+        numbers = [cpu for _, cpu in run]
+        parts.append(str(numbers[0]) if len(numbers) == 1 else f"{numbers[0]}-{numbers[-1]}")
     return ",".join(parts)
